@@ -1,0 +1,45 @@
+# The course's commands. `make lab` and `make test` set everything up on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+CHAPTERS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
+ASSIGNMENT ?= $(CHAPTERS)
+CLASS_DIR ?= class
+
+# nbgrader finds autograder/nbgrader_config.py here, and runs `alembic` from the venv.
+export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export TRAINLAB_CLASS_DIR := $(abspath $(CLASS_DIR))
+
+.PHONY: install lab test release autograde feedback grades demo
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+lab: install  ## open the course in JupyterLab
+	jupyter lab
+
+test: install  ## the whole test suite
+	pytest
+
+release: install  ## student notebooks and sealed quizzes from solutions/
+	for chapter in $(CHAPTERS); do \
+	  python -m trainlab.quiz seal solutions/$$chapter/quiz_key.py lib/trainlab/quizzes/$$chapter.json && \
+	  nbgrader generate_assignment $$chapter --force || exit 1; \
+	done
+
+autograde: install  ## grade $(CLASS_DIR)/submitted/*/<chapter> (ASSIGNMENT=01_losses for one)
+	for chapter in $(ASSIGNMENT); do nbgrader autograde $$chapter || exit 1; done
+
+feedback: install  ## HTML feedback per student in $(CLASS_DIR)/feedback
+	for chapter in $(ASSIGNMENT); do nbgrader generate_feedback $$chapter || exit 1; done
+
+grades: install  ## $(CLASS_DIR)/grades.csv
+	nbgrader export --to $(TRAINLAB_CLASS_DIR)/grades.csv
+
+demo: install  ## the instructor workflow on a synthetic class, in build/demo
+	python autograder/demo.py build/demo

@@ -1,0 +1,112 @@
+"""The instructor workflow, end to end with nbgrader, on a synthetic class.
+
+    python autograder/demo.py OUT_DIR [CHAPTER ...]
+
+For each chapter (default: every chapter with samples in autograder/samples/): release it
+with nbgrader, hand in the sample submissions, autograde them, write HTML feedback; then
+export the grades to OUT_DIR/grades.csv and print every score next to the expected one.
+Exits with status 1 when a score differs from its expectation.
+"""
+
+import csv
+import os
+import runpy
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def samples(chapter):
+    """The sample submissions of a chapter (see autograder/samples/01_losses.py)."""
+    return runpy.run_path(str(HERE / "samples" / f"{chapter}.py"))["SUBMISSIONS"]
+
+
+def nbgrader(*args, env):
+    subprocess.run(["nbgrader", *args, "--log-level=WARN"], cwd=ROOT, env=env, check=True)
+
+
+def solution_cells(notebook):
+    """{grade_id: source} of a notebook's solution cells."""
+    return {c.metadata.nbgrader.grade_id: c.source for c in notebook.cells
+            if c.metadata.get("nbgrader", {}).get("solution")}
+
+
+def without_markers(source):
+    return "\n".join(line for line in source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+
+
+def submission(release, solution, sample):
+    """The released notebook with the sample's answers filled into its solution cells."""
+    notebook = nbformat.from_dict(release)
+    answers = {k: without_markers(v) for k, v in solution_cells(solution).items()}
+    answers = (answers if sample["base"] == "solution" else {}) | sample["cells"]
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id in answers:
+            cell.source = answers[grade_id]
+    return notebook
+
+
+def hand_in(chapter, class_dir, release_dir):
+    """Write every sample of `chapter` to class_dir/submitted/<student>/<chapter>/."""
+    for sample in samples(chapter):
+        folder = class_dir / "submitted" / sample["student"] / chapter
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(release_dir / chapter, folder)
+        for path in sorted((ROOT / "solutions" / chapter).glob("*.ipynb")):
+            notebook = submission(nbformat.read(folder / path.name, as_version=4),
+                                  nbformat.read(path, as_version=4), sample)
+            nbformat.write(notebook, folder / path.name)
+        (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
+
+
+def main(out_dir, chapters):
+    class_dir = Path(out_dir).resolve()
+    shutil.rmtree(class_dir, ignore_errors=True)
+    release_dir = class_dir / "release"
+    env = os.environ | {
+        "JUPYTER_CONFIG_PATH": str(HERE),
+        "TRAINLAB_CLASS_DIR": str(class_dir),
+        "TRAINLAB_RELEASE_DIR": str(release_dir),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    graded, seconds = 0, 0.0
+    for chapter in chapters:
+        print(f"== {chapter}: release, hand in {len(samples(chapter))} submissions, autograde, feedback",
+              flush=True)
+        nbgrader("generate_assignment", chapter, "--force", env=env)
+        hand_in(chapter, class_dir, release_dir)
+        start = time.perf_counter()
+        nbgrader("autograde", chapter, env=env)
+        seconds += time.perf_counter() - start
+        graded += len(samples(chapter)) * len(list((ROOT / "solutions" / chapter).glob("*.ipynb")))
+        nbgrader("generate_feedback", chapter, env=env)
+    nbgrader("export", "--to", str(class_dir / "grades.csv"), env=env)
+
+    with open(class_dir / "grades.csv") as f:
+        scores = {(row["assignment"], row["student_id"]): float(row["score"]) for row in csv.DictReader(f)}
+    wrong = 0
+    print(f"\n{'chapter':<12} {'student':<8} {'score':>6} {'expected':>8}  submission")
+    for chapter in chapters:
+        for sample in samples(chapter):
+            score = scores.get((chapter, sample["student"]))
+            mark = "" if score == sample["score"] else "  <-- differs"
+            wrong += bool(mark)
+            print(f"{chapter:<12} {sample['student']:<8} {score:>6} {sample['score']:>8}  {sample['about']}{mark}")
+    print(f"\nautograded {graded} notebooks in {seconds:.1f} s ({seconds / max(graded, 1):.1f} s per notebook)")
+    print(f"grades: {class_dir / 'grades.csv'}; feedback: {class_dir / 'feedback'}")
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    sys.exit(main(sys.argv[1], sys.argv[2:] or sorted(p.stem for p in (HERE / "samples").glob("[0-9]*.py"))))

@@ -1,0 +1,52 @@
+"""nbgrader configuration of the course.
+
+The course root is the folder above this one: ``solutions/`` is nbgrader's source
+directory and ``notebooks/`` its release directory. Everything a class produces
+(submissions, autograded notebooks, feedback, the gradebook, the exchange) goes to
+$TRAINLAB_CLASS_DIR, by default ``class/`` in the course root (not under version control).
+$TRAINLAB_RELEASE_DIR moves the release elsewhere (the demo and the tests use it) and
+$TRAINLAB_DB_URL points the gradebook at another database.
+nbgrader finds this file through JUPYTER_CONFIG_PATH, which the Makefile sets.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+from nbgrader.preprocessors import (ClearHiddenTests, Execute, GetGrades, IgnorePattern,
+                                    CheckCellMetadata, ClearOutput)
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from preprocessors import ShortenHiddenTestErrors  # noqa: E402
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+ROOT = HERE.parent
+CLASS_DIR = Path(os.environ.get("TRAINLAB_CLASS_DIR", ROOT / "class")).resolve()
+CLASS_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite gradebook needs its folder
+
+c.CourseDirectory.course_id = "trainlab"
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = os.environ.get("TRAINLAB_RELEASE_DIR", "notebooks")
+c.CourseDirectory.submitted_directory = str(CLASS_DIR / "submitted")
+c.CourseDirectory.autograded_directory = str(CLASS_DIR / "autograded")
+c.CourseDirectory.feedback_directory = str(CLASS_DIR / "feedback")
+c.CourseDirectory.db_url = os.environ.get("TRAINLAB_DB_URL", f"sqlite:///{CLASS_DIR / 'gradebook.db'}")
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "quiz_key.py"]
+c.Exchange.root = str(CLASS_DIR / "exchange")
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# A warning on stderr (overflow in np.exp, a deprecation in a library) is not a failure:
+# nbgrader counts any stderr output of a test cell as one unless it is dropped first.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"\w*Warning\b"
+c.Validator.preprocessors = [ClearOutput, CheckCellMetadata, Execute, IgnorePattern]
+
+c.Execute.timeout = 60  # seconds per cell
+
+# Feedback shows every test's result and message, never hidden tests or their source.
+c.GenerateFeedback.preprocessors = [GetGrades, ShortenHiddenTestErrors, ClearHiddenTests,
+                                    CSSHTMLHeaderPreprocessor]

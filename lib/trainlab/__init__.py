@@ -1,0 +1,14 @@
+"""trainlab: the shared numerics of the course on how neural networks are trained.
+
+One module per concern:
+
+- ``trainlab.data``      offline data sets (bundled with scikit-learn or generated)
+- ``trainlab.gradcheck`` numerical gradients by central differences
+- ``trainlab.checks``    the comparisons that test cells run, with readable reports
+- ``trainlab.grading``   hidden tests: compare a student's function with the reference solution
+- ``trainlab.quiz``      self-check quizzes with hashed answers
+
+Importing ``trainlab`` is cheap: it imports none of these (and never torch).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,117 @@
+"""The comparisons that test cells run.
+
+``check_close(actual, expected, ...)`` prints a one-line report when the values agree
+and raises :class:`CheckFailed` (an ``AssertionError``) with a readable report when they
+do not: what was wrong (nothing returned, wrong shape or dtype, NaN or inf, values too
+far apart), the worst relative error and where it happens, the tolerance, and a hint.
+"""
+
+import numpy as np
+
+# Default tolerances per floating-point precision: (rtol, atol).
+TOLERANCES = {
+    np.dtype(np.float16): (1e-3, 1e-4),
+    np.dtype(np.float32): (1e-5, 1e-7),
+    np.dtype(np.float64): (1e-7, 1e-10),
+}
+
+
+class CheckFailed(AssertionError):
+    """A test cell's check failed; the message says what and how to fix it."""
+
+
+def as_numpy(value):
+    """Turn a result (numpy array, Python number, torch tensor, list) into a numpy array."""
+    if hasattr(value, "detach"):  # a torch tensor; torch itself is not imported here
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def torch_result(fn, *args, **kwargs):
+    """Call a torch function on numpy arguments and return its result as numpy.
+
+    ``torch_result(torch.nn.functional.mse_loss, pred, target)`` is the oracle a test
+    cell compares with. Arrays become tensors of the same dtype; other arguments pass through.
+    """
+    import torch
+
+    def to_torch(a):
+        return torch.from_numpy(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a
+
+    return as_numpy(fn(*map(to_torch, args), **{k: to_torch(v) for k, v in kwargs.items()}))
+
+
+def relative_error(actual, expected):
+    """Elementwise |actual - expected| / |expected| (the absolute error where expected is 0)."""
+    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    with np.errstate(invalid="ignore"):
+        diff = np.where(actual == expected, 0.0, np.abs(actual - expected))  # inf == inf
+    scale = np.abs(expected)
+    return np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), diff)
+
+
+def _fail(name, problem, hint, details=()):
+    lines = [f"✗ {name}: {problem}", *(f"  {d}" for d in details)]
+    if hint:
+        lines.append(f"  hint: {hint}")
+    raise CheckFailed("\n".join(lines))
+
+
+def _where(index):
+    return f" at index {index}" if index else ""
+
+
+def check_close(actual, expected, *, name="result", oracle="the expected value",
+                rtol=None, atol=None, check_dtype=False, hint=None, quiet=False):
+    """Check that ``actual`` equals ``expected`` within a tolerance; report either way.
+
+    actual:   what the student's code returned (array-like of any shape, or a scalar).
+    expected: the oracle's answer, same shape.
+    rtol, atol: pass when |actual - expected| <= atol + rtol * |expected| everywhere;
+        by default they follow the expected dtype (float64: 1e-7, 1e-10; float32: 1e-5, 1e-7).
+    check_dtype: also require actual's dtype to equal expected's (e.g. float32 in, float32 out).
+    hint: what usually causes a failure here; shown only when the check fails.
+    """
+    if actual is None:
+        _fail(name, "got None.", hint or "Does your function end with a `return` statement?")
+    expected = as_numpy(expected)
+    try:
+        actual = as_numpy(actual)
+    except Exception as error:  # e.g. a ragged list
+        _fail(name, f"could not turn the result into a numpy array ({error}).", hint)
+    if actual.dtype.kind not in "biuf":
+        _fail(name, f"expected numbers, got an array of dtype {actual.dtype} "
+                    f"(from a {type(actual).__name__}).", hint)
+    if actual.shape != expected.shape:
+        _fail(name, f"shape {actual.shape}, expected {expected.shape}.", hint or
+              "Check which axis you reduce over, and whether the result should be a scalar.")
+    if check_dtype and actual.dtype != expected.dtype:
+        _fail(name, f"dtype {actual.dtype}, expected {expected.dtype}.", hint or
+              "Keep the input's precision: avoid mixing in float64 arrays or casting.")
+
+    default_rtol, default_atol = TOLERANCES.get(expected.dtype, TOLERANCES[np.dtype(np.float64)])
+    rtol = default_rtol if rtol is None else rtol
+    atol = default_atol if atol is None else atol
+    tolerance = f"tolerance rtol={rtol:g}, atol={atol:g}"
+
+    bad = ~np.isfinite(actual) & np.isfinite(expected)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        _fail(name, f"{int(bad.sum())} of {actual.size} values are NaN or infinite"
+                    f"{_where(index)}: got {actual[index]}, expected {expected[index]:.6g} ({oracle}).",
+              hint)
+
+    error = relative_error(actual, expected)
+    with np.errstate(invalid="ignore", over="ignore"):
+        margin = np.abs(actual.astype(np.float64) - expected) / (atol + rtol * np.abs(expected))
+    margin = np.nan_to_num(np.where(actual == expected, 0.0, margin), nan=np.inf)
+    index = np.unravel_index(np.argmax(margin), margin.shape) if margin.ndim else ()
+    index = tuple(int(i) for i in index)
+    worst = f"worst relative error {error[index]:.1e}{_where(index)}"
+    failing = int((margin > 1).sum())
+    if failing:
+        _fail(name, f"{failing} of {actual.size} values differ from {oracle}.",
+              hint, [f"{worst}: got {actual[index]:.8g}, expected {expected[index]:.8g}",
+                     f"{tolerance}: |got - expected| <= atol + rtol * |expected| everywhere"])
+    if not quiet:
+        print(f"✓ {name} matches {oracle}: {worst} ({tolerance}).")

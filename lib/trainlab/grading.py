@@ -1,0 +1,70 @@
+"""Hidden tests: compare a student's function with the reference solution.
+
+The reference is the instructor notebook's own solution code (``solutions/<chapter>/``),
+loaded when the hidden tests run at grading time, so it is written once and never
+reaches students: released notebooks contain neither the solutions nor the hidden tests.
+"""
+
+import functools
+import json
+import os
+from pathlib import Path
+
+from trainlab.checks import CheckFailed, check_close
+
+
+def solutions_dir():
+    """Where the instructor notebooks live: $TRAINLAB_SOLUTIONS, else the course's solutions/."""
+    default = Path(__file__).resolve().parents[2] / "solutions"
+    return Path(os.environ.get("TRAINLAB_SOLUTIONS", default))
+
+
+@functools.cache
+def _reference_namespace(chapter):
+    """Run the chapter's first code cell (its imports) and every solution cell."""
+    folder = solutions_dir() / chapter
+    notebooks = sorted(folder.glob("*.ipynb"))
+    if not notebooks:
+        raise FileNotFoundError(f"no instructor notebook in {folder}")
+    namespace = {"__name__": f"reference_{chapter}"}
+    for path in notebooks:
+        cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+        setup = cells[:1]
+        solutions = [c for c in cells[1:] if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
+        for cell in setup + solutions:
+            source = "".join(cell["source"])
+            exec(compile(source, f"{path.name}:{cell['metadata'].get('nbgrader', {}).get('grade_id', '?')}", "exec"),
+                 namespace)
+    return namespace
+
+
+def reference(chapter, name):
+    """The reference solution's object called ``name`` in ``chapter`` (e.g. "01_losses")."""
+    namespace = _reference_namespace(chapter)
+    if name not in namespace:
+        raise KeyError(f"the reference solution of {chapter} defines no {name!r}")
+    return namespace[name]
+
+
+def check_against_reference(student, ref, cases, *, name=None, **tolerances):
+    """Call ``student`` and ``ref`` on every case and check_close their results.
+
+    cases: {label: tuple of arguments}; arguments are copied per call, so neither
+        function can change what the other sees.
+    tolerances: passed on to check_close (rtol, atol, check_dtype, hint).
+    Prints one line per case; raises CheckFailed naming the first case that fails.
+    """
+    import copy
+
+    name = name or getattr(ref, "__name__", "function")
+    for label, args in cases.items():
+        expected = ref(*copy.deepcopy(args))
+        try:
+            actual = student(*copy.deepcopy(args))
+        except NotImplementedError:
+            raise CheckFailed(f"✗ {name}: not implemented yet.") from None
+        except Exception as error:
+            raise CheckFailed(f"✗ {name} raised {type(error).__name__} on the case "
+                              f"'{label}': {error}") from None
+        check_close(actual, expected, name=f"{name} ({label})", oracle="the reference solution",
+                    **tolerances)

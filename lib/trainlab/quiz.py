@@ -1,0 +1,283 @@
+"""Self-check quizzes with hashed answers and sealed explanations.
+
+Instructors write questions with plain answers in a key file (``QUESTIONS = [Choice(...),
+Numeric(...), Text(...)]``) and seal them into JSON that ships with the package::
+
+    python -m trainlab.quiz seal solutions/01_losses/quiz_key.py lib/trainlab/quizzes/01_losses.json
+    python -m trainlab.quiz check-sealed solutions/01_losses/quiz_key.py lib/trainlab/quizzes/01_losses.json
+
+The JSON shows prompts, options, hints and tolerances, but each accepted answer only as a
+salted sha256 digest, and the explanation XOR-encrypted with a key derived from that answer,
+so it can be read only once the right answer is given. Students run ``Quiz.load("01_losses")``.
+Prompts, options, hints and explanations are plain text with inline LaTeX such as ``$\\sigma(z)$``
+and ``code`` in backticks; the widget escapes HTML and renders them with ``HTMLMath``.
+
+Canonical answers (what is hashed):
+
+- choice: the option's index, ``str(answer)``;
+- numeric: ``str(n)`` with ``n = round(answer / tolerance)``. A student's ``x`` is accepted when
+  ``|x / tolerance - n| <= 1`` (plus 1e-6 of slack for rounding): every integer that close to
+  ``x / tolerance`` is hashed and compared. So any ``x`` within ``tolerance / 2`` of the answer
+  is accepted and any ``x`` more than ``1.5 * tolerance`` (+ the slack) away is rejected;
+- text: :func:`normalise`, one digest and explanation per accepted answer.
+
+The answers are hidden, not secret: a determined student can brute-force small answer spaces.
+"""
+
+import hashlib
+import html
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+QUIZZES = Path(__file__).parent / "quizzes"
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def normalise(text):
+    """NFKC, casefold, delete whitespace, ``_`` and ``-``, strip punctuation from both ends."""
+    text = re.sub(r"[\s_-]+", "", unicodedata.normalize("NFKC", str(text)).casefold())
+    while text and unicodedata.category(text[0]).startswith("P"):
+        text = text[1:]
+    while text and unicodedata.category(text[-1]).startswith("P"):
+        text = text[:-1]
+    return text
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Multiple choice; ``answer`` is the index of the correct option."""
+
+    prompt: str
+    options: list
+    answer: int
+    explanation: str = ""
+    hint: str = ""
+    kind = "choice"
+
+    def __post_init__(self):
+        if not 2 <= len(self.options) <= len(LETTERS) or not 0 <= self.answer < len(self.options):
+            raise ValueError(f"{self.prompt!r}: need 2 to 26 options and 0 <= answer < {len(self.options)}")
+
+    def canonical(self):
+        return [str(self.answer)]
+
+    def public(self):
+        return {"options": list(self.options)}
+
+
+@dataclass(frozen=True)
+class Numeric:
+    """A number; answers within ``tolerance / 2`` always count (see the module docstring)."""
+
+    prompt: str
+    answer: float
+    tolerance: float
+    explanation: str = ""
+    hint: str = ""
+    kind = "numeric"
+
+    def __post_init__(self):
+        if not (math.isfinite(self.answer) and self.tolerance > 0 and math.isfinite(self.tolerance)):
+            raise ValueError(f"{self.prompt!r}: answer must be finite and tolerance positive")
+
+    def canonical(self):
+        return [str(round(self.answer / self.tolerance))]
+
+    def public(self):
+        return {"tolerance": self.tolerance}
+
+
+@dataclass(frozen=True)
+class Text:
+    """A short text; every string in ``answers`` counts (compared after :func:`normalise`)."""
+
+    prompt: str
+    answers: list
+    explanation: str = ""
+    hint: str = ""
+    kind = "text"
+
+    def __post_init__(self):
+        if not self.answers or not all(map(normalise, self.answers)):
+            raise ValueError(f"{self.prompt!r}: need at least one non-empty answer")
+
+    def canonical(self):
+        return list(dict.fromkeys(map(normalise, self.answers)))
+
+    def public(self):
+        return {}
+
+
+def _sha(*parts):
+    return hashlib.sha256("\0".join(parts).encode()).digest()
+
+
+def _xor(salt, canonical, data):
+    """Encrypt or decrypt: XOR with a sha256 counter-mode keystream keyed on salt + answer."""
+    key = _sha("key", salt, canonical)
+    stream = b"".join(hashlib.sha256(key + i.to_bytes(8, "big")).digest() for i in range(len(data) // 32 + 1))
+    return bytes(a ^ b for a, b in zip(data, stream))
+
+
+def seal(chapter, questions):
+    """The JSON-ready quiz: answers as salted digests, explanations encrypted. Deterministic."""
+    sealed = []
+    for number, q in enumerate(questions, 1):
+        salt = _sha("salt", chapter, str(number)).hex()[:32]
+        sealed.append({"kind": q.kind, "prompt": q.prompt, "hint": q.hint, "salt": salt, **q.public(),
+                       "sealed": [{"digest": _sha("answer", salt, c).hex(),
+                                   "explanation": _xor(salt, c, q.explanation.encode()).hex()}
+                                  for c in q.canonical()]})
+    return {"chapter": chapter, "questions": sealed}
+
+
+def _html(text):
+    """Markdown-ish text as HTML: escaped, `code` in backticks; MathJax reads the $...$."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on one answer; its repr is the readable message."""
+
+    correct: bool
+    message: str
+
+    def __repr__(self):
+        return self.message
+
+    __str__ = __repr__
+
+
+def _candidates(q, answer):
+    """The canonical strings to try for a student's answer; ValueError when it can't be read."""
+    if q["kind"] == "choice":
+        letters = list(LETTERS[: len(q["options"])])
+        letter = answer.strip().rstrip(")").lower() if isinstance(answer, str) else None
+        if letter not in letters:
+            raise ValueError(f'Answer with one of the letters a to {letters[-1]}, e.g. "b", not {answer!r}.')
+        return [str(letters.index(letter))]
+    if q["kind"] == "numeric":
+        try:
+            x = float(answer)
+        except (TypeError, ValueError):
+            x = math.nan
+        if not math.isfinite(x):
+            raise ValueError(f"Answer with a number, e.g. 0.5, not {answer!r}.")
+        u = x / q["tolerance"]
+        return [str(n) for n in range(math.ceil(u - 1 - 1e-6), math.floor(u + 1 + 1e-6) + 1)]
+    text = normalise(answer) if isinstance(answer, str) else ""
+    if not text:
+        raise ValueError(f"Answer with a short text, not {answer!r}.")
+    return [text]
+
+
+class Quiz:
+    """A sealed quiz: ``quiz.check(number, answer)``, ``print(quiz)``, or show it as a widget."""
+
+    def __init__(self, sealed):
+        self.chapter, self.questions = sealed["chapter"], sealed["questions"]
+        self._widget = None
+
+    @classmethod
+    def load(cls, chapter):
+        """The quiz shipped for ``chapter``, e.g. ``Quiz.load("01_losses")``."""
+        path = QUIZZES / f"{chapter}.json"
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in QUIZZES.glob("*.json"))) or "none"
+            raise FileNotFoundError(f"No quiz {chapter!r}; available: {known}.")
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def check(self, number, answer):
+        """Check the answer to question ``number`` (from 1): a letter, a number or a short text."""
+        if not (isinstance(number, int) and 1 <= number <= len(self.questions)):
+            raise ValueError(f"Question numbers run from 1 to {len(self.questions)}, not {number!r}.")
+        q = self.questions[number - 1]
+        for c in _candidates(q, answer):
+            for s in q["sealed"]:
+                if _sha("answer", q["salt"], c).hex() == s["digest"]:
+                    explanation = _xor(q["salt"], c, bytes.fromhex(s["explanation"])).decode()
+                    return Feedback(True, f"Correct! {explanation}".strip())
+        return Feedback(False, f"Not quite. {q['hint']}".strip())
+
+    def __str__(self):
+        lines = [f"Self-check quiz {self.chapter}: answer with quiz.check(number, answer),",
+                 'e.g. quiz.check(1, "b") for option b) of question 1.']
+        for number, q in enumerate(self.questions, 1):
+            lines += ["", f"{number}. {q['prompt']}"]
+            lines += [f"   {letter}) {o}" for letter, o in zip(LETTERS, q.get("options", []))]
+            if q["kind"] != "choice":
+                lines.append(f"   (a number, tolerance {q['tolerance']:g})" if q["kind"] == "numeric"
+                             else "   (a short text)")
+        return "\n".join(lines)
+
+    def widget(self):
+        """The quiz as ipywidgets (built once): per question a prompt, an input, Check, feedback."""
+        if self._widget is None:
+            import ipywidgets as w
+
+            boxes = []
+            for number, q in enumerate(self.questions, 1):
+                options = q.get("options", [])
+                prompt = f"<b>{number}.</b> {_html(q['prompt'])}" + "".join(
+                    f"<div>{x}) {_html(o)}</div>" for x, o in zip(LETTERS, options))
+                if options:
+                    letters = list(LETTERS[: len(options)])
+                    entry = w.RadioButtons(options=letters, value=None, orientation="horizontal")
+                else:
+                    entry = w.FloatText() if q["kind"] == "numeric" else w.Text(placeholder="your answer")
+                button, feedback = w.Button(description="Check"), w.HTMLMath()
+                button.on_click(lambda _, n=number, e=entry, f=feedback: self._show(n, e.value, f))
+                boxes.append(w.VBox([w.HTMLMath(prompt), w.HBox([entry, button]), feedback]))
+            self._widget = w.VBox(boxes)
+        return self._widget
+
+    def _show(self, number, answer, feedback):
+        try:
+            result = self.check(number, answer)
+        except ValueError as error:
+            message = {None: "Pick an option first.", "": "Type your answer first."}.get(answer, str(error))
+            feedback.value = f'<span style="color:#9a6700">{_html(message)}</span>'
+            return
+        color = "#1a7f37" if result.correct else "#cf222e"
+        feedback.value = f'<span style="color:{color}">{_html(result.message)}</span>'
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The widget for JupyterLab, with the plain text of ``str(quiz)`` as fallback."""
+        return {**self.widget()._repr_mimebundle_(**kwargs), "text/plain": str(self)}
+
+
+def _sealed_text(keyfile):
+    import runpy
+
+    path = Path(keyfile).resolve()
+    questions = runpy.run_path(str(path))["QUESTIONS"]
+    return json.dumps(seal(path.parent.name, questions), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv=None):
+    """``seal KEYFILE JSONFILE`` writes the sealed quiz; ``check-sealed`` exits 1 when it is stale."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m trainlab.quiz", description=main.__doc__)
+    parser.add_argument("command", choices=["seal", "check-sealed"])
+    parser.add_argument("keyfile", help="Python file defining QUESTIONS; its folder name is the chapter")
+    parser.add_argument("jsonfile")
+    args = parser.parse_args(argv)
+    text, out = _sealed_text(args.keyfile), Path(args.jsonfile)
+    if args.command == "seal":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        return 0
+    if not out.is_file() or out.read_text(encoding="utf-8") != text:
+        print(f"{out} is stale: run python -m trainlab.quiz seal {args.keyfile} {out}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

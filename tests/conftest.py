@@ -1,0 +1,57 @@
+"""Shared fixtures: the course's paths, its nbgrader environment, and notebook timings."""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted(p.name for p in (ROOT / "solutions").glob("[0-9][0-9]_*"))
+
+# nbgrader finds the course configuration here and runs `alembic` from the venv.
+os.environ["JUPYTER_CONFIG_PATH"] = str(ROOT / "autograder")
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+
+_timings = pytest.StashKey[list]()
+
+
+def pytest_configure(config):
+    config.stash[_timings] = []
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    timings = config.stash[_timings]
+    if timings:
+        terminalreporter.section("notebook execution times")
+        for name, seconds in timings:
+            terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
+
+
+@pytest.fixture
+def run_notebook(request):
+    """Execute a notebook headless in its own folder; return it with its outputs.
+
+    Records the wall time for the summary at the end of the test run.
+    """
+    def run(path, allow_errors=False, timeout=120):
+        notebook = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        request.config.stash[_timings].append((str(path.relative_to(ROOT)), time.perf_counter() - start))
+        return notebook
+    return run
+
+
+def grade_cells(notebook):
+    """The notebook's test cells (nbgrader grade cells that are not solutions)."""
+    return [c for c in notebook.cells if c.cell_type == "code"
+            and c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
+
+
+def errors(cell):
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"]

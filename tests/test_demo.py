@@ -1,0 +1,52 @@
+"""`make demo`: nbgrader grades the synthetic class exactly as expected, and feedback leaks nothing."""
+
+import csv
+import html
+import json
+import re
+import runpy
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from test_release import solution_lines
+
+SAMPLES = {p.stem: runpy.run_path(str(p))["SUBMISSIONS"] for p in sorted((ROOT / "autograder/samples").glob("*.py"))}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    result = subprocess.run([sys.executable, "autograder/demo.py", str(out)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=1200)
+    print(result.stdout)  # the score table and the seconds per notebook
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out
+
+
+def test_every_sample_earns_its_exact_score(demo):
+    with open(demo / "grades.csv") as f:
+        scores = {(r["assignment"], r["student_id"]): float(r["score"]) for r in csv.DictReader(f)}
+    expected = {(chapter, s["student"]): s["score"] for chapter, subs in SAMPLES.items() for s in subs}
+    assert scores == expected
+
+
+def visible_text(path):
+    """The text a student reads in an HTML feedback page (tags removed, entities decoded)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text()))
+
+
+@pytest.mark.parametrize("chapter", sorted(SAMPLES))
+def test_feedback_shows_results_but_no_hidden_tests_or_solutions(chapter, demo):
+    for notebook in (ROOT / "solutions" / chapter).glob("*.ipynb"):
+        solution = solution_lines(json.loads(notebook.read_text()))
+        for sample in SAMPLES[chapter]:
+            text = visible_text(demo / "feedback" / sample["student"] / chapter / f"{notebook.stem}.html")
+            assert "Score:" in text
+            for hidden in ("BEGIN HIDDEN TESTS", "check_against_reference", "reference(", "trainlab.grading"):
+                assert hidden not in text, f"{sample['student']}'s feedback shows hidden test code: {hidden}"
+            if sample["base"] == "release":  # wrote nothing, so any solution line came from us
+                shown = [line for line in solution if line in text]
+                assert not shown, f"{sample['student']}'s feedback shows solution code: {shown}"

@@ -1,0 +1,71 @@
+"""notebooks/ is what nbgrader generates from solutions/ now, and it gives nothing away."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CHAPTERS, ROOT
+
+
+@pytest.fixture(scope="module")
+def fresh_release(tmp_path_factory):
+    """Generate every chapter with nbgrader into a temporary release folder."""
+    tmp = tmp_path_factory.mktemp("release")
+    env = os.environ | {"TRAINLAB_CLASS_DIR": str(tmp / "class"), "TRAINLAB_RELEASE_DIR": str(tmp / "release")}
+    for chapter in CHAPTERS:
+        subprocess.run(["nbgrader", "generate_assignment", chapter, "--log-level=WARN"],
+                       cwd=ROOT, env=env, check=True)
+    return tmp / "release"
+
+
+def files(folder):
+    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_student_notebooks_are_in_sync_with_solutions(chapter, fresh_release):
+    committed, fresh = ROOT / "notebooks" / chapter, fresh_release / chapter
+    assert files(committed) == files(fresh), "run `make release`: the files differ"
+    for name in files(fresh):
+        if name.suffix == ".ipynb":
+            assert json.loads((committed / name).read_text()) == json.loads((fresh / name).read_text()), (
+                f"notebooks/{chapter}/{name} is stale: run `make release` and commit it")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_sealed_quiz_is_in_sync_with_its_key(chapter):
+    result = subprocess.run([sys.executable, "-m", "trainlab.quiz", "check-sealed",
+                             f"solutions/{chapter}/quiz_key.py", f"lib/trainlab/quizzes/{chapter}.json"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, f"run `make release`: {result.stdout}{result.stderr}"
+
+
+def solution_lines(notebook):
+    """The lines strictly between the solution markers of every solution cell."""
+    lines, inside = set(), False
+    for cell in notebook["cells"]:
+        for line in "".join(cell["source"]).splitlines():
+            if "### END SOLUTION" in line:
+                inside = False
+            elif inside and line.strip():
+                lines.add(line.strip())
+            elif "### BEGIN SOLUTION" in line:
+                inside = True
+    return lines
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_student_notebooks_reveal_no_solution_hidden_test_or_quiz_key(chapter):
+    folder = ROOT / "notebooks" / chapter
+    assert not (folder / "quiz_key.py").exists()
+    for path in (ROOT / "solutions" / chapter).glob("*.ipynb"):
+        released = (folder / path.name).read_text()
+        for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "check_against_reference", "trainlab.grading"):
+            assert marker not in released
+        source = json.loads(released)
+        released_lines = {line.strip() for cell in source["cells"] for line in "".join(cell["source"]).splitlines()}
+        leaked = solution_lines(json.loads(path.read_text())) & released_lines
+        assert not leaked, f"solution lines in the student notebook: {leaked}"
