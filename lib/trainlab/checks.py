@@ -97,9 +97,9 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
     bad = ~np.isfinite(actual) & np.isfinite(expected)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
-        _fail(name, f"{int(bad.sum())} of {actual.size} values are NaN or infinite"
-                    f"{_where(index)}: got {actual[index]}, expected {expected[index]:.6g} ({oracle}).",
-              hint)
+        count = f"{int(bad.sum())} of {actual.size} values are" if actual.size > 1 else "the result is"
+        _fail(name, f"{count} NaN or infinite{_where(index)}: got {actual[index]}, "
+                    f"expected {expected[index]:.6g} ({oracle}).", hint)
 
     error = relative_error(actual, expected)
     with np.errstate(invalid="ignore", over="ignore"):

@@ -1,0 +1,269 @@
+"""Tests of trainlab.checks: check_close's reports, tolerances, relative_error, torch_result."""
+
+import re
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from trainlab.checks import CheckFailed, check_close, relative_error, torch_result
+
+FAST = settings(max_examples=50, deadline=None)
+
+finite_arrays = hnp.arrays(
+    np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=5),
+    elements=st.floats(allow_nan=False, allow_infinity=False))
+
+
+def failure(actual, expected, **kwargs):
+    """The message of the CheckFailed that check_close must raise."""
+    with pytest.raises(CheckFailed) as info:
+        check_close(actual, expected, **kwargs)
+    return str(info.value)
+
+
+# --- passing -----------------------------------------------------------------------------
+
+def test_equal_values_pass_and_print_one_report_line(capsys):
+    x = np.array([[1.0, -2.0], [3.5, 0.0]])
+    check_close(x.copy(), x, name="mse", oracle="F.mse_loss")
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out
+    assert out.startswith("✓ mse matches F.mse_loss: worst relative error 0.0e+00"), out
+    assert "rtol=1e-07" in out and "atol=1e-10" in out, out
+
+
+def test_close_values_pass_and_report_their_worst_relative_error(capsys):
+    expected = np.array([1.0, 2.0, 4.0])
+    actual = expected * np.array([1.0, 1 + 3e-8, 1.0])
+    check_close(actual, expected, name="loss", oracle="torch")
+    out = capsys.readouterr().out
+    assert re.search(r"^✓ loss matches torch: worst relative error 3\.0e-08 at index \(1,\)", out), out
+
+
+def test_quiet_prints_nothing(capsys):
+    check_close(np.ones(3), np.ones(3), quiet=True)
+    assert capsys.readouterr().out == ""
+
+
+def test_scalars_and_lists_are_accepted(capsys):
+    check_close(2.0, np.float64(2.0))
+    check_close([1.0, 2.0], np.array([1.0, 2.0]))
+    assert capsys.readouterr().out.count("✓") == 2
+
+
+def test_equal_infinities_pass():
+    check_close(np.array([np.inf, -np.inf, 1.0]), np.array([np.inf, -np.inf, 1.0]), quiet=True)
+
+
+def test_opposite_infinities_fail():
+    with pytest.raises(CheckFailed):
+        check_close(np.array([-np.inf]), np.array([np.inf]), quiet=True)
+
+
+def test_a_finite_value_where_inf_is_expected_fails():
+    with pytest.raises(CheckFailed):
+        check_close(np.array([1e300]), np.array([np.inf]), quiet=True)
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_accepts_a_torch_tensor_as_actual(requires_grad, capsys):
+    t = torch.tensor([0.5, -1.5, 2.0], dtype=torch.float64, requires_grad=requires_grad)
+    check_close(t * 2, np.array([1.0, -3.0, 4.0]), name="tensor")
+    assert "✓ tensor matches" in capsys.readouterr().out
+    with pytest.raises(CheckFailed):
+        check_close(t * 3, np.array([1.0, -3.0, 4.0]))
+
+
+# --- failures ----------------------------------------------------------------------------
+
+def test_none_mentions_return():
+    message = failure(None, np.ones(2), name="sigmoid")
+    assert message.startswith("✗ sigmoid: got None."), message
+    assert "`return`" in message, message
+
+
+def test_none_with_a_hint_shows_the_hint():
+    message = failure(None, np.ones(2), hint="compute it first")
+    assert "hint: compute it first" in message, message
+
+
+def test_shape_mismatch_names_both_shapes():
+    message = failure(np.zeros((3, 2)), np.zeros((2, 3)), name="log_softmax")
+    assert "✗ log_softmax" in message, message
+    assert "(3, 2)" in message and "(2, 3)" in message, message
+
+
+def test_a_scalar_where_an_array_is_expected_is_a_shape_mismatch():
+    message = failure(1.0, np.ones(4))
+    assert "shape ()" in message and "(4,)" in message, message
+
+
+@pytest.mark.parametrize("actual", [
+    "0.5",
+    np.array(["1.0", "2.0"]),
+    np.array([1.0, 2.0], dtype=object),
+    np.array([1 + 0j, 2 + 0j]),
+])
+def test_non_numeric_results_are_rejected(actual):
+    message = failure(actual, np.array([1.0, 2.0]) if np.ndim(actual) else np.float64(0.5))
+    assert "expected numbers" in message, message
+    assert str(np.asarray(actual).dtype) in message, message
+
+
+def test_ragged_lists_are_rejected_with_a_report():
+    message = failure([1.0, [2.0, 3.0]], np.ones(2))
+    assert "could not turn the result into a numpy array" in message, message
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_or_inf_where_finite_expected_gives_the_first_bad_index(bad):
+    actual = np.zeros((3, 4))
+    actual[1, 2] = bad
+    actual[2, 0] = bad
+    message = failure(actual, np.zeros((3, 4)), name="bce")
+    assert "✗ bce: 2 of 12 values are NaN or infinite at index (1, 2)" in message, message
+    assert f"got {bad}" in message, message
+
+
+def test_a_nan_scalar_is_reported():
+    message = failure(np.float64("nan"), 0.25)
+    assert "the result is NaN or infinite" in message, message
+
+
+def test_values_too_far_apart_report_error_index_values_tolerance_and_hint():
+    expected = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    actual = expected.copy()
+    actual[1, 1] = 5.5  # relative error 0.1, the worst
+    actual[0, 2] = 3.003  # relative error 1e-3, also failing
+    message = failure(actual, expected, name="mse", oracle="F.mse_loss", hint="square the residual")
+    assert message.startswith("✗ mse: 2 of 6 values differ from F.mse_loss."), message
+    assert "worst relative error 1.0e-01 at index (1, 1)" in message, message
+    assert "got 5.5, expected 5" in message, message
+    assert "rtol=1e-07, atol=1e-10" in message, message
+    assert "hint: square the residual" in message, message
+
+
+def test_no_hint_line_without_a_hint():
+    message = failure(np.array([1.0, 2.0]), np.array([1.0, 3.0]))
+    assert "hint" not in message, message
+
+
+def test_explicit_tolerances_are_used_and_reported():
+    check_close(np.array([1.01]), np.array([1.0]), rtol=0.02, quiet=True)
+    message = failure(np.array([1.03]), np.array([1.0]), rtol=0.02, atol=0.0)
+    assert "rtol=0.02, atol=0" in message, message
+
+
+def test_check_failed_is_an_assertion_error():
+    with pytest.raises(AssertionError):
+        check_close(np.array([1.0]), np.array([2.0]))
+
+
+def test_dtype_is_checked_only_when_asked():
+    expected = np.array([0.5, 0.25], dtype=np.float32)
+    actual = expected.astype(np.float64)
+    check_close(actual, expected, quiet=True)
+    message = failure(actual, expected, check_dtype=True, name="sigmoid")
+    assert "dtype float64, expected float32" in message, message
+    check_close(expected.copy(), expected, check_dtype=True, quiet=True)
+
+
+def test_default_tolerance_follows_the_expected_dtype():
+    x = np.array([0.3, -1.7, 12.0])
+    perturbed = x * (1 + 1e-6)
+    check_close(perturbed, x.astype(np.float32), quiet=True)  # float32: rtol 1e-5
+    message = failure(perturbed, x)  # float64: rtol 1e-7
+    assert "rtol=1e-07" in message, message
+
+
+def test_integer_results_compare_with_float_expectations():
+    check_close(np.array([1, 2, 3]), np.array([1.0, 2.0, 3.0]), quiet=True)
+    with pytest.raises(CheckFailed):
+        check_close(np.array([1, 2, 4]), np.array([1.0, 2.0, 3.0]), quiet=True)
+
+
+# --- properties --------------------------------------------------------------------------
+
+@FAST
+@given(finite_arrays)
+def test_any_finite_array_matches_itself(x):
+    check_close(x.copy(), x, quiet=True)
+
+
+@st.composite
+def arrays_not_near_zero(draw):
+    """A finite array with at least one element of magnitude in [1e-6, 1e300]."""
+    x = draw(finite_arrays.filter(lambda a: a.size > 0))
+    big = draw(st.floats(1e-6, 1e300)) * draw(st.sampled_from([-1.0, 1.0]))
+    flat = x.reshape(-1)
+    flat[draw(st.integers(0, x.size - 1))] = big
+    return x
+
+
+@FAST
+@given(arrays_not_near_zero())
+def test_a_relative_error_of_1e_3_fails(x):
+    with np.errstate(over="ignore"):
+        scaled = x * (1 + 1e-3)
+    with pytest.raises(CheckFailed):
+        check_close(scaled, x, quiet=True)
+
+
+@FAST
+@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=5),
+                  elements=st.floats(-1e-8, 1e-8)))
+def test_a_relative_error_of_1e_3_on_near_zero_values_is_within_atol(x):
+    """|x| <= 1e-8 makes the difference <= 1e-11, below the default atol of 1e-10."""
+    check_close(x * (1 + 1e-3), x, quiet=True)
+
+
+@FAST
+@given(st.integers(0, 6).flatmap(lambda n: st.tuples(
+    hnp.arrays(np.float64, n, elements=st.floats(-1e6, 1e6)),
+    hnp.arrays(np.float64, n, elements=st.floats(-1e6, 1e6) | st.just(0.0)))))
+def test_relative_error_matches_the_direct_formula(pair):
+    actual, expected = pair
+    direct = np.array([abs(a - e) / abs(e) if e != 0 else abs(a - e)
+                       for a, e in zip(actual.tolist(), expected.tolist())], dtype=np.float64)
+    got = relative_error(actual, expected)
+    assert got.shape == actual.shape
+    assert np.array_equal(got, direct), f"actual={actual!r} expected={expected!r}: {got!r} != {direct!r}"
+
+
+def test_relative_error_of_equal_infinities_is_zero():
+    assert relative_error(np.array([np.inf, -np.inf]), np.array([np.inf, -np.inf])).tolist() == [0.0, 0.0]
+
+
+# --- torch_result ------------------------------------------------------------------------
+
+def test_torch_result_equals_torch_on_tensors_and_keeps_float32():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4, 3)).astype(np.float32)
+    b = rng.normal(size=(4, 3)).astype(np.float32)
+    got = torch_result(F.mse_loss, a, b)
+    want = F.mse_loss(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+    assert isinstance(got, np.ndarray)
+    assert got.dtype == np.float32
+    assert got.shape == ()
+    assert got == want
+
+
+def test_torch_result_keeps_float64():
+    a, b = np.array([1.0, 2.0]), np.array([0.0, 4.0])
+    got = torch_result(F.mse_loss, a, b)
+    assert got.dtype == np.float64 and got == 2.5
+
+
+def test_torch_result_passes_keyword_arguments_through():
+    z = np.arange(12.0).reshape(3, 4)[:, ::-1]  # not contiguous
+    got = torch_result(F.log_softmax, z, dim=-1)
+    want = F.log_softmax(torch.tensor(z.copy()), dim=-1).numpy()
+    np.testing.assert_array_equal(got, want)
+    got0 = torch_result(F.log_softmax, z, dim=0)
+    assert not np.allclose(got0, got)
+    np.testing.assert_array_equal(got0, F.log_softmax(torch.tensor(z.copy()), dim=0).numpy())
