@@ -34,7 +34,7 @@ def test_equal_values_pass_and_print_one_report_line(capsys):
     out = capsys.readouterr().out
     assert out.count("\n") == 1, out
     assert out.startswith("✓ mse matches F.mse_loss: worst relative error 0.0e+00"), out
-    assert "rtol=1e-07" in out and "atol=1e-10" in out, out
+    assert "tolerance 1e-07 (absolute 1e-10 near zero)" in out, out
 
 
 def test_close_values_pass_and_report_their_worst_relative_error(capsys):
@@ -144,7 +144,7 @@ def test_values_too_far_apart_report_error_index_values_tolerance_and_hint():
     assert message.startswith("✗ mse: 2 of 6 values differ from F.mse_loss."), message
     assert "worst relative error 1.0e-01 at index (1, 1)" in message, message
     assert "got 5.5, expected 5" in message, message
-    assert "rtol=1e-07, atol=1e-10" in message, message
+    assert "tolerance 1e-07 (absolute 1e-10 near zero)" in message, message
     assert "hint: square the residual" in message, message
 
 
@@ -156,7 +156,7 @@ def test_no_hint_line_without_a_hint():
 def test_explicit_tolerances_are_used_and_reported():
     check_close(np.array([1.01]), np.array([1.0]), rtol=0.02, quiet=True)
     message = failure(np.array([1.03]), np.array([1.0]), rtol=0.02, atol=0.0)
-    assert "rtol=0.02, atol=0" in message, message
+    assert "tolerance 0.02 (absolute 0 near zero)" in message, message
 
 
 def test_check_failed_is_an_assertion_error():
@@ -178,7 +178,7 @@ def test_default_tolerance_follows_the_expected_dtype():
     perturbed = x * (1 + 1e-6)
     check_close(perturbed, x.astype(np.float32), quiet=True)  # float32: rtol 1e-5
     message = failure(perturbed, x)  # float64: rtol 1e-7
-    assert "rtol=1e-07" in message, message
+    assert "tolerance 1e-07" in message, message
 
 
 def test_integer_results_compare_with_float_expectations():
@@ -267,3 +267,22 @@ def test_torch_result_passes_keyword_arguments_through():
     got0 = torch_result(F.log_softmax, z, dim=0)
     assert not np.allclose(got0, got)
     np.testing.assert_array_equal(got0, F.log_softmax(torch.tensor(z.copy()), dim=0).numpy())
+
+
+def test_empty_arrays_match():
+    check_close(np.array([]), np.array([]), quiet=True)
+
+
+def test_non_numeric_report_names_the_original_type():
+    assert "(from a str)" in failure("0.5", np.float64(0.5))
+
+
+def test_a_tiny_expected_value_is_judged_by_the_absolute_tolerance(capsys):
+    # 1e-12 vs 2e-12 is a relative error of 1 but far below atol: the worst is the other element
+    check_close(np.array([2e-12, 1 + 1e-8]), np.array([1e-12, 1.0]))
+    assert "worst relative error 1.0e-08 at index (1,)" in capsys.readouterr().out
+
+
+def test_a_zero_relative_tolerance_is_refused():
+    with pytest.raises(ValueError, match="rtol"):
+        check_close(1.0, 1.0, rtol=0.0)

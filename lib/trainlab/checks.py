@@ -41,13 +41,16 @@ def torch_result(fn, *args, **kwargs):
     return as_numpy(fn(*map(to_torch, args), **{k: to_torch(v) for k, v in kwargs.items()}))
 
 
-def relative_error(actual, expected):
-    """Elementwise |actual - expected| / |expected| (the absolute error where expected is 0)."""
+def relative_error(actual, expected, floor=0.0):
+    """Elementwise |actual - expected| / max(|expected|, floor); the absolute error where that is 0.
+
+    The floor keeps values near zero from looking infinitely wrong: check_close uses atol / rtol.
+    """
     actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         diff = np.where(actual == expected, 0.0, np.abs(actual - expected))  # inf == inf
-    scale = np.abs(expected)
-    return np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), diff)
+        scale = np.maximum(np.abs(expected), floor)
+        return np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), diff)
 
 
 def _fail(name, problem, hint, details=()):
@@ -67,21 +70,21 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
 
     actual:   what the student's code returned (array-like of any shape, or a scalar).
     expected: the oracle's answer, same shape.
-    rtol, atol: pass when |actual - expected| <= atol + rtol * |expected| everywhere;
-        by default they follow the expected dtype (float64: 1e-7, 1e-10; float32: 1e-5, 1e-7).
+    rtol, atol: pass when every relative error |actual - expected| / max(|expected|, atol / rtol)
+        is at most rtol, i.e. atol is the absolute tolerance near zero. By default they follow
+        the expected dtype (float64: 1e-7, 1e-10; float32: 1e-5, 1e-7).
     check_dtype: also require actual's dtype to equal expected's (e.g. float32 in, float32 out).
     hint: what usually causes a failure here; shown only when the check fails.
     """
     if actual is None:
         _fail(name, "got None.", hint or "Does your function end with a `return` statement?")
-    expected = as_numpy(expected)
+    expected, returned = as_numpy(expected), type(actual).__name__
     try:
         actual = as_numpy(actual)
     except Exception as error:  # e.g. a ragged list
         _fail(name, f"could not turn the result into a numpy array ({error}).", hint)
     if actual.dtype.kind not in "biuf":
-        _fail(name, f"expected numbers, got an array of dtype {actual.dtype} "
-                    f"(from a {type(actual).__name__}).", hint)
+        _fail(name, f"expected numbers, got an array of dtype {actual.dtype} (from a {returned}).", hint)
     if actual.shape != expected.shape:
         _fail(name, f"shape {actual.shape}, expected {expected.shape}.", hint or
               "Check which axis you reduce over, and whether the result should be a scalar.")
@@ -92,7 +95,9 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
     default_rtol, default_atol = TOLERANCES.get(expected.dtype, TOLERANCES[np.dtype(np.float64)])
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
-    tolerance = f"tolerance rtol={rtol:g}, atol={atol:g}"
+    if not rtol > 0:
+        raise ValueError(f"check_close needs rtol > 0, got {rtol}")
+    tolerance = f"tolerance {rtol:g} (absolute {atol:g} near zero)"
 
     bad = ~np.isfinite(actual) & np.isfinite(expected)
     if bad.any():
@@ -101,17 +106,12 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
         _fail(name, f"{count} NaN or infinite{_where(index)}: got {actual[index]}, "
                     f"expected {expected[index]:.6g} ({oracle}).", hint)
 
-    error = relative_error(actual, expected)
-    with np.errstate(invalid="ignore", over="ignore"):
-        margin = np.abs(actual.astype(np.float64) - expected) / (atol + rtol * np.abs(expected))
-    margin = np.nan_to_num(np.where(actual == expected, 0.0, margin), nan=np.inf)
-    index = np.unravel_index(np.argmax(margin), margin.shape) if margin.ndim else ()
-    index = tuple(int(i) for i in index)
-    worst = f"worst relative error {error[index]:.1e}{_where(index)}"
-    failing = int((margin > 1).sum())
+    error = np.nan_to_num(relative_error(actual, expected, floor=atol / rtol), nan=np.inf)
+    index = tuple(int(i) for i in np.unravel_index(np.argmax(error), error.shape)) if error.size else ()
+    worst = f"worst relative error {error[index] if error.size else 0.0:.1e}{_where(index)}"
+    failing = int((error > rtol).sum())
     if failing:
-        _fail(name, f"{failing} of {actual.size} values differ from {oracle}.",
-              hint, [f"{worst}: got {actual[index]:.8g}, expected {expected[index]:.8g}",
-                     f"{tolerance}: |got - expected| <= atol + rtol * |expected| everywhere"])
+        _fail(name, f"{failing} of {actual.size} values differ from {oracle}.", hint,
+              [f"{worst}: got {actual[index]:.8g}, expected {expected[index]:.8g}", tolerance])
     if not quiet:
         print(f"✓ {name} matches {oracle}: {worst} ({tolerance}).")

@@ -5,6 +5,7 @@ loaded when the hidden tests run at grading time, so it is written once and neve
 reaches students: released notebooks contain neither the solutions nor the hidden tests.
 """
 
+import copy
 import functools
 import json
 import os
@@ -31,10 +32,8 @@ def _reference_namespace(chapter):
         cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
         setup = cells[:1]
         solutions = [c for c in cells[1:] if c.get("metadata", {}).get("nbgrader", {}).get("solution")]
-        for cell in setup + solutions:
-            source = "".join(cell["source"])
-            exec(compile(source, f"{path.name}:{cell['metadata'].get('nbgrader', {}).get('grade_id', '?')}", "exec"),
-                 namespace)
+        for number, cell in enumerate(setup + solutions):
+            exec(compile("".join(cell["source"]), f"{path.name}, reference cell {number}", "exec"), namespace)
     return namespace
 
 
@@ -54,8 +53,6 @@ def check_against_reference(student, ref, cases, *, name=None, **tolerances):
     tolerances: passed on to check_close (rtol, atol, check_dtype, hint).
     Prints one line per case; raises CheckFailed naming the first case that fails.
     """
-    import copy
-
     name = name or getattr(ref, "__name__", "function")
     for label, args in cases.items():
         expected = ref(*copy.deepcopy(args))
