@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 lab: install  ## open the course in JupyterLab
-	jupyter lab
+	jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: install  ## the whole test suite
 	pytest

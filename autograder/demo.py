@@ -30,7 +30,14 @@ def samples(chapter):
 
 
 def nbgrader(*args, env):
-    subprocess.run(["nbgrader", *args, "--log-level=WARN"], cwd=ROOT, env=env, check=True)
+    """Run an nbgrader command; its log goes to <class>/logs/nbgrader.log and is shown on failure."""
+    log = Path(env["TRAINLAB_CLASS_DIR"]) / "logs" / "nbgrader.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(["nbgrader", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    with log.open("a") as f:
+        f.write(f"$ nbgrader {' '.join(args)}\n{result.stdout}{result.stderr}\n")
+    if result.returncode:
+        sys.exit(f"nbgrader {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
 
 
 def solution_cells(notebook):
@@ -84,10 +91,14 @@ def main(out_dir, chapters):
               flush=True)
         nbgrader("generate_assignment", chapter, "--force", env=env)
         hand_in(chapter, class_dir, release_dir)
-        start = time.perf_counter()
-        nbgrader("autograde", chapter, env=env)
-        seconds += time.perf_counter() - start
-        graded += len(samples(chapter)) * len(list((ROOT / "solutions" / chapter).glob("*.ipynb")))
+        students = [sample["student"] for sample in samples(chapter)]
+        for number, student in enumerate(students, 1):
+            start = time.perf_counter()
+            nbgrader("autograde", chapter, "--student", student, env=env)
+            seconds += time.perf_counter() - start
+            graded += 1
+            print(f"   autograded {number}/{len(students)} {student} ({time.perf_counter() - start:.1f} s)",
+                  flush=True)
         nbgrader("generate_feedback", chapter, env=env)
     nbgrader("export", "--to", str(class_dir / "grades.csv"), env=env)
 
@@ -101,8 +112,9 @@ def main(out_dir, chapters):
             mark = "" if score == sample["score"] else "  <-- differs"
             wrong += bool(mark)
             print(f"{chapter:<12} {sample['student']:<8} {score:>6} {sample['score']:>8}  {sample['about']}{mark}")
-    print(f"\nautograded {graded} notebooks in {seconds:.1f} s ({seconds / max(graded, 1):.1f} s per notebook)")
-    print(f"grades: {class_dir / 'grades.csv'}; feedback: {class_dir / 'feedback'}")
+    print(f"\nautograded {graded} submissions in {seconds:.1f} s ({seconds / max(graded, 1):.1f} s each)")
+    print(f"grades: {class_dir / 'grades.csv'}; feedback: {class_dir / 'feedback'}; "
+          f"nbgrader's log: {class_dir / 'logs'}")
     return 1 if wrong else 0
 
 

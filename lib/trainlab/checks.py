@@ -54,6 +54,7 @@ def relative_error(actual, expected, floor=0.0):
 
 
 def _fail(name, problem, hint, details=()):
+    __tracebackhide__ = True  # IPython and pytest show the test cell's line, not ours
     lines = [f"✗ {name}: {problem}", *(f"  {d}" for d in details)]
     if hint:
         lines.append(f"  hint: {hint}")
@@ -76,6 +77,7 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
     check_dtype: also require actual's dtype to equal expected's (e.g. float32 in, float32 out).
     hint: what usually causes a failure here; shown only when the check fails.
     """
+    __tracebackhide__ = True
     if actual is None:
         _fail(name, "got None.", hint or "Does your function end with a `return` statement?")
     expected, returned = as_numpy(expected), type(actual).__name__

@@ -53,6 +53,7 @@ def check_against_reference(student, ref, cases, *, name=None, **tolerances):
     tolerances: passed on to check_close (rtol, atol, check_dtype, hint).
     Prints one line per case; raises CheckFailed naming the first case that fails.
     """
+    __tracebackhide__ = True
     name = name or getattr(ref, "__name__", "function")
     for label, args in cases.items():
         expected = ref(*copy.deepcopy(args))
