@@ -176,9 +176,10 @@ def test_widget_shows_explanation_when_right_and_hint_when_wrong(quiz):
     assert EXPLANATIONS[0] not in click(quiz, 1, "c")
     assert "Correct!" in click(quiz, 1, "b") and EXPLANATIONS[0] in click(quiz, 1, "b")
 
-    wrong = click(quiz, 2, 3.0)
+    wrong = click(quiz, 2, "3")
     assert HINTS[1] in wrong and EXPLANATIONS[1] not in wrong
-    assert EXPLANATIONS[1] in click(quiz, 2, 2.3)
+    assert EXPLANATIONS[1] in click(quiz, 2, "2.3")
+    assert EXPLANATIONS[1] in click(quiz, 2, "2,3")  # a decimal comma
 
     wrong = click(quiz, 3, "BCELoss")
     assert HINTS[2] in wrong and EXPLANATIONS[2] not in wrong
@@ -196,6 +197,8 @@ def test_widget_escapes_html_and_renders_backticks_as_code():
 def test_widget_answers_bad_input_with_a_friendly_message(quiz):
     assert "Pick an option first." in click(quiz, 1, None)
     assert "Type your answer first." in click(quiz, 3, "")
+    assert "Type your answer first." in click(quiz, 2, "")  # numbers start empty, not at 0
+    assert "a number" in click(quiz, 2, "two")
     assert "short text" in click(quiz, 3, "  ")
 
 

@@ -99,8 +99,6 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
     atol = default_atol if atol is None else atol
     if not rtol > 0:
         raise ValueError(f"check_close needs rtol > 0, got {rtol}")
-    tolerance = f"tolerance {rtol:g} (absolute {atol:g} near zero)"
-
     bad = ~np.isfinite(actual) & np.isfinite(expected)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -110,10 +108,13 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
 
     error = np.nan_to_num(relative_error(actual, expected, floor=atol / rtol), nan=np.inf)
     index = tuple(int(i) for i in np.unravel_index(np.argmax(error), error.shape)) if error.size else ()
-    worst = f"worst relative error {error[index] if error.size else 0.0:.1e}{_where(index)}"
+    worst = error[index] if error.size else 0.0
     failing = int((error > rtol).sum())
     if failing:
         _fail(name, f"{failing} of {actual.size} values differ from {oracle}.", hint,
-              [f"{worst}: got {actual[index]:.8g}, expected {expected[index]:.8g}", tolerance])
+              [f"worst relative error {worst:.1e}{_where(index)}: got {actual[index]:.8g}, "
+               f"expected {expected[index]:.8g}",
+               f"tolerance: relative error <= {rtol:g}, absolute error <= {atol:g} near zero"])
     if not quiet:
-        print(f"✓ {name} matches {oracle}: {worst} ({tolerance}).")
+        detail = "exactly" if worst == 0 else f"worst relative error {worst:.1e} (tolerance {rtol:g})"
+        print(f"✓ {name} matches {oracle}: {detail}")

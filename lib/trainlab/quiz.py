@@ -162,6 +162,8 @@ def _candidates(q, answer):
             raise ValueError(f'Answer with one of the letters a to {letters[-1]}, e.g. "b", not {answer!r}.')
         return [str(letters.index(letter))]
     if q["kind"] == "numeric":
+        if isinstance(answer, str) and answer.count(",") == 1 and "." not in answer:
+            answer = answer.replace(",", ".")  # a decimal comma: 2,303
         try:
             x = float(answer)
         except (TypeError, ValueError):
@@ -224,15 +226,18 @@ class Quiz:
             for number, q in enumerate(self.questions, 1):
                 options = q.get("options", [])
                 prompt = f"<b>{number}.</b> {_html(q['prompt'])}" + "".join(
-                    f"<div>{x}) {_html(o)}</div>" for x, o in zip(LETTERS, options))
+                    f'<div style="padding-left:1.5em;text-indent:-1.5em">{x}) {_html(o)}</div>'
+                    for x, o in zip(LETTERS, options))
                 if options:
                     letters = list(LETTERS[: len(options)])
-                    entry = w.RadioButtons(options=letters, value=None, orientation="horizontal")
-                else:
-                    entry = w.FloatText() if q["kind"] == "numeric" else w.Text(placeholder="your answer")
+                    entry = w.RadioButtons(options=letters, value=None, orientation="horizontal",
+                                           layout=w.Layout(width="auto"))
+                else:  # a Text for numbers too: no 0 pre-filled, and "2,303" is not silently 2303
+                    entry = w.Text(placeholder="a number" if q["kind"] == "numeric" else "your answer")
                 button, feedback = w.Button(description="Check"), w.HTMLMath()
                 button.on_click(lambda _, n=number, e=entry, f=feedback: self._show(n, e.value, f))
-                boxes.append(w.VBox([w.HTMLMath(prompt), w.HBox([entry, button]), feedback]))
+                boxes.append(w.VBox([w.HTMLMath(prompt), w.HBox([entry, button]), feedback],
+                                    layout=w.Layout(margin="0 0 1.2em 0")))
             self._widget = w.VBox(boxes)
         return self._widget
 

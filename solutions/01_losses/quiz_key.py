@@ -8,7 +8,7 @@ from trainlab.quiz import Choice, Numeric, Text
 
 QUESTIONS = [
     Choice(
-        "What is cross entropy?",
+        "What is cross-entropy?",
         options=[
             "The fraction of examples whose predicted class is wrong.",
             "The expected negative log-probability that the model's distribution $p$ gives to "
