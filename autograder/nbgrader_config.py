@@ -36,6 +36,9 @@ c.CourseDirectory.feedback_directory = str(CLASS_DIR / "feedback")
 c.CourseDirectory.db_url = os.environ.get("TRAINLAB_DB_URL", f"sqlite:///{CLASS_DIR / 'gradebook.db'}")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "quiz_key.py"]
 c.Exchange.root = str(CLASS_DIR / "exchange")
+if not (CLASS_DIR / "exchange").exists():  # so that the assignment list works before a release
+    (CLASS_DIR / "exchange").mkdir()
+    (CLASS_DIR / "exchange").chmod(0o777)  # as nbgrader makes it: every student submits there
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 

@@ -6,7 +6,6 @@ import nbformat
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import trainlab.grading
@@ -42,14 +41,6 @@ def toy_solutions(tmp_path, monkeypatch):
     monkeypatch.setenv("TRAINLAB_SOLUTIONS", str(tmp_path))
     trainlab.grading._reference_namespace.cache_clear()
     yield tmp_path
-    trainlab.grading._reference_namespace.cache_clear()
-
-
-@pytest.fixture
-def real_solutions(monkeypatch):
-    monkeypatch.delenv("TRAINLAB_SOLUTIONS", raising=False)
-    trainlab.grading._reference_namespace.cache_clear()
-    yield
     trainlab.grading._reference_namespace.cache_clear()
 
 
@@ -148,43 +139,3 @@ def test_arguments_are_copied_so_a_student_cannot_change_what_the_reference_sees
     check_against_reference(student, reference(CHAPTER, "relu_inplace"),
                             {"first": (x,), "again": (x,)}, quiet=True)
     assert x.tolist() == [-1.0, 2.0, -3.0, 4.0], "the caller's case was modified"
-
-
-# --- the real reference solutions of 01_losses -------------------------------------------
-
-def test_real_sigmoid_agrees_with_torch(real_solutions):
-    sigmoid = reference("01_losses", "sigmoid")
-    z = np.array([-1000.0, -40.0, -3.0, -0.5, 0.0, 0.5, 3.0, 40.0, 1000.0])
-    np.testing.assert_allclose(sigmoid(z), torch.sigmoid(torch.from_numpy(z)).numpy(), rtol=1e-12, atol=0)
-    z32 = z.astype(np.float32)
-    got = sigmoid(z32)
-    assert got.dtype == np.float32
-    np.testing.assert_allclose(got, torch.sigmoid(torch.from_numpy(z32)).numpy(), rtol=1e-6)
-
-
-def test_real_bce_with_logits_agrees_with_torch_on_extreme_logits(real_solutions):
-    bce_with_logits = reference("01_losses", "bce_with_logits")
-    z = np.array([-1000.0, 1000.0, -1000.0, 1000.0, 0.0, 2.5])
-    y = np.array([1.0, 0.0, 0.0, 1.0, 1.0, 0.0])
-    got = bce_with_logits(z, y)
-    want = F.binary_cross_entropy_with_logits(torch.from_numpy(z), torch.from_numpy(y)).item()
-    assert np.isfinite(got)
-    assert got == pytest.approx(want, rel=1e-12)
-    assert got == pytest.approx((1000 + 1000 + np.log(2) + 2.5 + np.log1p(np.exp(-2.5))) / 6, rel=1e-12)
-
-
-def test_real_log_softmax_agrees_with_torch(real_solutions):
-    log_softmax = reference("01_losses", "log_softmax")
-    rng = np.random.default_rng(0)
-    z = np.vstack([rng.normal(size=(3, 5)), [[1000.0, 999.0, 0.0, -1000.0, 998.0]], [[-800.0] * 5]])
-    np.testing.assert_allclose(log_softmax(z), F.log_softmax(torch.from_numpy(z), dim=-1).numpy(),
-                               rtol=1e-12, atol=1e-12)
-
-
-def test_real_cross_entropy_agrees_with_torch(real_solutions):
-    cross_entropy = reference("01_losses", "cross_entropy")
-    rng = np.random.default_rng(1)
-    logits = np.vstack([rng.normal(size=(6, 4)), [[900.0, -900.0, 0.0, 10.0]]])
-    target = np.array([0, 3, 1, 2, 2, 0, 1])
-    want = F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(target)).item()
-    assert cross_entropy(logits, target) == pytest.approx(want, rel=1e-12)
