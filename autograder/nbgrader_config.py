@@ -40,8 +40,6 @@ if not (CLASS_DIR / "exchange").exists():  # so that the assignment list works b
     (CLASS_DIR / "exchange").mkdir()
     (CLASS_DIR / "exchange").chmod(0o777)  # as nbgrader makes it: every student submits there
 
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-
 # A warning on stderr (overflow in np.exp, a deprecation in a library) is not a failure:
 # nbgrader counts any stderr output of a test cell as one unless it is dropped first.
 c.IgnorePattern.enabled = True

@@ -38,4 +38,11 @@ SUBMISSIONS = [
         cells={"l1": "def l1(pred, target):\n    return F.l1_loss(pred, target)\n"},
         score=21,
     ),
+    dict(
+        student="fay",
+        about="the textbook sigmoid: right values, overflow warnings on stderr",
+        base="solution",
+        cells={"sigmoid": "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"},
+        score=24,  # a warning is not an error: nbgrader's IgnorePattern drops it
+    ),
 ]
