@@ -55,3 +55,17 @@ def grade_cells(notebook):
 
 def errors(cell):
     return [o for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def solution_lines(notebook):
+    """The lines strictly between the solution markers of every solution cell."""
+    lines, inside = set(), False
+    for cell in notebook["cells"]:
+        for line in "".join(cell["source"]).splitlines():
+            if "### END SOLUTION" in line:
+                inside = False
+            elif inside and line.strip():
+                lines.add(line.strip())
+            elif "### BEGIN SOLUTION" in line:
+                inside = True
+    return lines

@@ -10,8 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
-from test_release import solution_lines
+from conftest import ROOT, solution_lines
 
 SAMPLES = {p.stem: runpy.run_path(str(p))["SUBMISSIONS"] for p in sorted((ROOT / "autograder/samples").glob("*.py"))}
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import CHAPTERS, ROOT
+from conftest import CHAPTERS, ROOT, solution_lines
 
 
 @pytest.fixture(scope="module")
@@ -41,20 +41,6 @@ def test_sealed_quiz_is_in_sync_with_its_key(chapter):
                              f"solutions/{chapter}/quiz_key.py", f"lib/trainlab/quizzes/{chapter}.json"],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, f"run `make release`: {result.stdout}{result.stderr}"
-
-
-def solution_lines(notebook):
-    """The lines strictly between the solution markers of every solution cell."""
-    lines, inside = set(), False
-    for cell in notebook["cells"]:
-        for line in "".join(cell["source"]).splitlines():
-            if "### END SOLUTION" in line:
-                inside = False
-            elif inside and line.strip():
-                lines.add(line.strip())
-            elif "### BEGIN SOLUTION" in line:
-                inside = True
-    return lines
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
