@@ -95,10 +95,9 @@ def main(out_dir, chapters):
         for number, student in enumerate(students, 1):
             start = time.perf_counter()
             nbgrader("autograde", chapter, "--student", student, env=env)
-            seconds += time.perf_counter() - start
-            graded += 1
-            print(f"   autograded {number}/{len(students)} {student} ({time.perf_counter() - start:.1f} s)",
-                  flush=True)
+            elapsed = time.perf_counter() - start
+            seconds, graded = seconds + elapsed, graded + 1
+            print(f"   autograded {number}/{len(students)} {student} ({elapsed:.1f} s)", flush=True)
         nbgrader("generate_feedback", chapter, env=env)
     nbgrader("export", "--to", str(class_dir / "grades.csv"), env=env)
 
