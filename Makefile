@@ -10,7 +10,7 @@ export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TRAINLAB_CLASS_DIR := $(abspath $(CLASS_DIR))
 
-.PHONY: install lab test release autograde feedback grades demo
+.PHONY: install lab test bench release autograde feedback grades demo
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,9 @@ lab: install  ## open the course in JupyterLab
 
 test: install  ## the whole test suite
 	pytest
+
+bench: install  ## how fast the optimizer race widget is (a table of timings)
+	python tests/benchmarks/bench_widget.py
 
 release: install  ## student notebooks and sealed quizzes from solutions/
 	for chapter in $(CHAPTERS); do \

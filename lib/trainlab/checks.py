@@ -118,3 +118,42 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
     if not quiet:
         detail = "exactly" if worst == 0 else f"worst relative error {worst:.1e} (tolerance {rtol:g})"
         print(f"✓ {name} matches {oracle}: {detail}")
+
+
+def check_update(update, optimizer_class, config, *, steps=150, lrs=None, seed=0, hint=None):
+    """Check an optimizer ``update(w, dw, config) -> (w, config)`` step for step against torch.
+
+    Both run ``steps`` updates from the same start on a random problem (a quadratic bowl plus
+    a tanh ripple, weights of shape (4, 3)) with the hyperparameters in ``config`` and, when
+    given, one learning rate per step ``lrs``. check_close compares the two paths, shape
+    (steps + 1, 4, 3): the index of the worst error says at which step they part.
+    """
+    __tracebackhide__ = True
+    from trainlab.trajectories import follow, torch_update
+
+    rng = np.random.default_rng(seed)
+    basis = np.linalg.qr(rng.normal(size=(4, 4)))[0]
+    curvature = basis @ np.diag(np.geomspace(0.2, 5.0, 4)) @ basis.T
+    target = rng.normal(size=(4, 3))
+
+    def grad(w):
+        return curvature @ (w - target) + 0.5 * np.tanh(3 * w)
+
+    w0 = rng.normal(size=(4, 3))
+    name = getattr(update, "__name__", "update")
+    expected = follow(torch_update(optimizer_class), grad, w0, steps, config, lrs)
+    actual = follow(update, grad, w0, steps, config, lrs)
+    try:
+        check_close(actual, expected, name=f"{name}, {steps} steps with {_settings(config)}",
+                    oracle=f"torch.optim.{optimizer_class.__name__}", hint=hint)
+    except CheckFailed as failure:
+        if np.shape(actual) != expected.shape:
+            raise
+        error = np.nan_to_num(relative_error(actual, expected, floor=1e-3), nan=np.inf)
+        step = int(np.argmax(error.reshape(len(error), -1).max(axis=1) > 1e-7))
+        raise CheckFailed(f"{failure}\n  the paths part at step {step} "
+                          "(an index above reads (step, row, column))") from None
+
+
+def _settings(config):
+    return ", ".join(f"{key}={value:g}" for key, value in config.items())

@@ -16,12 +16,14 @@ import inspect
 import numpy as np
 
 
-def follow(update, grad, w0, steps, config=None):
+def follow(update, grad, w0, steps, config=None, lrs=None):
     """Run ``steps`` updates from ``w0``; return every iterate.
 
     update: ``update(w, dw, config) -> (w, config)``.
     grad: ``grad(w) -> dw``, the gradient at ``w`` (same shape).
     w0: the start (it is not modified); config: hyperparameters (copied, not modified).
+    lrs: optional learning rate per step (length ``steps``), set as ``config["lr"]``
+        before each update: a learning-rate schedule.
     Returns an array of shape (steps + 1, *w0.shape) whose row t is w after t updates.
     Once an iterate is NaN or infinite (a diverging run) the remaining rows are NaN.
     """
@@ -31,6 +33,8 @@ def follow(update, grad, w0, steps, config=None):
     path[0] = w
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(1, steps + 1):
+            if lrs is not None:
+                config["lr"] = lrs[t - 1]
             w, config = update(w, grad(w), config)
             path[t] = w
             if not np.all(np.isfinite(path[t])):
@@ -50,7 +54,8 @@ def torch_update(optimizer_class, **options):
     builds the optimizer for one float64 parameter, taking ``lr``, ``momentum``, ``alpha``,
     ``eps``, ``weight_decay``, ``lr_decay`` and ``beta1``/``beta2`` (as ``betas``) from
     ``config`` where the class accepts them, plus ``options`` (e.g. ``nesterov=True``); it keeps
-    the optimizer in ``config["torch_optimizer"]``. Each call then runs one ``step()``.
+    the optimizer in ``config["torch_optimizer"]``. Each call then runs one ``step()`` with
+    the learning rate ``config["lr"]`` holds at that moment (so schedules apply).
     """
     import torch
 
@@ -66,6 +71,8 @@ def torch_update(optimizer_class, **options):
             parameter = torch.zeros(np.shape(w), dtype=torch.float64, requires_grad=True)
             config["torch_optimizer"] = optimizer_class([parameter], **arguments, **options)
         optimizer = config["torch_optimizer"]
+        if "lr" in config:
+            optimizer.param_groups[0]["lr"] = config["lr"]
         parameter = optimizer.param_groups[0]["params"][0]
         with torch.no_grad():
             parameter.copy_(torch.as_tensor(np.asarray(w, dtype=np.float64)))
@@ -75,3 +82,21 @@ def torch_update(optimizer_class, **options):
 
     update.__name__ = f"torch_{optimizer_class.__name__}"
     return update
+
+
+def scheduled_lrs(scheduler_class, lr, steps, **options):
+    """The learning rates a ``torch.optim.lr_scheduler`` class gives for steps 0 .. steps - 1.
+
+    ``scheduled_lrs(torch.optim.lr_scheduler.ExponentialLR, 0.1, 50, gamma=0.9)``: an SGD
+    optimizer starting at ``lr`` is stepped with the scheduler once per step. Returns (steps,).
+    """
+    import torch
+
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    scheduler = scheduler_class(optimizer, **options)
+    lrs = []
+    for _ in range(steps):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return np.array(lrs)

@@ -1,0 +1,44 @@
+"""A synthetic class for chapter 2: what each student handed in and the score it must earn.
+
+Each submission starts from the released notebook ("release") or from the reference
+solution ("solution") and replaces the named solution cells (by grade_id) with the code
+given. Out of 24 points: 8 exercises, 1 point per visible test and 2 per hidden test.
+"""
+
+SUBMISSIONS = [
+    dict(student="ada", about="everything right", base="solution", cells={}, score=24),
+    dict(student="bo", about="handed in untouched", base="release", cells={}, score=0),
+    dict(
+        student="cy",
+        about="mini-batches without shuffling",
+        base="solution",
+        cells={
+            "minibatches": (
+                "def minibatches(n, batch_size, rng):\n"
+                "    order = np.arange(n)\n"
+                "    return [order[start:start + batch_size] for start in range(0, n, batch_size)]\n"),
+        },
+        # minibatches loses 3; train's hidden test (reference batches, same seeds) loses 2. Its visible
+        # test builds the torch loop's batches with cy's own minibatches, so it passes.
+        score=19,
+    ),
+    dict(
+        student="dee",
+        about="MSE gradient without the factor 2",
+        base="solution",
+        cells={"mse_gradient": "def mse_gradient(X, y, w):\n    return X.T @ (X @ w - y) / len(y)\n"},
+        score=21,  # only mse_gradient's tests use it: train's tests bring their own gradients
+    ),
+    dict(
+        student="eve",
+        about="gradient_step changes w in place",
+        base="solution",
+        cells={
+            "gradient_step": (
+                "def gradient_step(w, dw, config):\n"
+                "    w -= config[\"lr\"] * dw\n"
+                "    return w, config\n"),
+        },
+        score=21,  # the right values, but both gradient_step tests check that w is left alone
+    ),
+]
