@@ -103,14 +103,15 @@ def main(out_dir, chapters):
 
     with open(class_dir / "grades.csv") as f:
         scores = {(row["assignment"], row["student_id"]): float(row["score"]) for row in csv.DictReader(f)}
-    wrong = 0
-    print(f"\n{'chapter':<12} {'student':<8} {'score':>6} {'expected':>8}  submission")
+    wrong, width = 0, max(len("chapter"), *map(len, chapters))
+    print(f"\n{'chapter':<{width}} {'student':<8} {'score':>6} {'expected':>8}  submission")
     for chapter in chapters:
         for sample in samples(chapter):
             score = scores.get((chapter, sample["student"]))
             mark = "" if score == sample["score"] else "  <-- differs"
             wrong += bool(mark)
-            print(f"{chapter:<12} {sample['student']:<8} {score:>6} {sample['score']:>8}  {sample['about']}{mark}")
+            print(f"{chapter:<{width}} {sample['student']:<8} {score:>6} {sample['score']:>8}  "
+                  f"{sample['about']}{mark}")
     print(f"\nautograded {graded} submissions in {seconds:.1f} s ({seconds / max(graded, 1):.1f} s each)")
     print(f"grades: {class_dir / 'grades.csv'}; feedback: {class_dir / 'feedback'}; "
           f"nbgrader's log: {class_dir / 'logs'}")

@@ -47,6 +47,9 @@ c.IgnorePattern.pattern = r"\w*Warning\b"
 c.Validator.preprocessors = [ClearOutput, CheckCellMetadata, Execute, IgnorePattern]
 
 c.Execute.timeout = 60  # seconds per cell
+# The kernels nbgrader starts inherit this: the course's models are tiny, so one torch thread is
+# as fast as two alone, and over twice as fast while other processes share the cores.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # Feedback shows every test's result and message, never hidden tests or their source.
 c.GenerateFeedback.preprocessors = [GetGrades, ShortenHiddenTestErrors, ClearHiddenTests,

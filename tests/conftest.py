@@ -15,6 +15,8 @@ CHAPTERS = sorted(p.name for p in (ROOT / "solutions").glob("[0-9][0-9]_*"))
 # nbgrader finds the course configuration here and runs `alembic` from the venv.
 os.environ["JUPYTER_CONFIG_PATH"] = str(ROOT / "autograder")
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+# Kernels run tiny torch models, as under nbgrader (see autograder/nbgrader_config.py).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 _timings = pytest.StashKey[list]()
 
