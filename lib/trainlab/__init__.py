@@ -7,6 +7,9 @@ One module per concern:
 - ``trainlab.checks``    the comparisons that test cells run, with readable reports
 - ``trainlab.grading``   hidden tests: compare a student's function with the reference solution
 - ``trainlab.quiz``      self-check quizzes with hashed answers
+- ``trainlab.trajectories`` run any ``update(w, dw, config) -> (w, config)``; torch.optim in that signature
+- ``trainlab.landscapes`` 2-D test functions (Rosenbrock, Beale, saddle, ...) with gradients and minima
+- ``trainlab.race``      the widget: optimizers racing on a landscape, and its static HTML export
 
 Importing ``trainlab`` is cheap: it imports none of these (and never torch).
 """
