@@ -12,6 +12,7 @@ initialisation gives. torch differentiates it in float64, on one thread: for mat
 small, a second thread only adds overhead.
 """
 
+import base64
 import contextlib
 import io
 import math
@@ -182,4 +183,5 @@ class DeepNetWidget:
 
     def _repr_mimebundle_(self, **kwargs):
         """The widget for JupyterLab; the current picture and the repr as static fallbacks."""
-        return {**self.widget._repr_mimebundle_(**kwargs), "image/png": self.image.value, "text/plain": repr(self)}
+        return {**self.widget._repr_mimebundle_(**kwargs), "image/png": base64.b64encode(self.image.value).decode("ascii"),
+                "text/plain": repr(self)}
