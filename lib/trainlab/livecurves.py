@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 
 class LiveCurves:
@@ -37,8 +37,10 @@ class LiveCurves:
                 self.lines[key], = axes.plot([], [], "o-", ms=3, color=f"C{len(self.lines) % 10}",
                                              label=key.replace("_", " "))
             axes.set(xlim=(0.5, epochs + 0.5), xlabel="epoch")
+            axes.xaxis.set_major_locator(MaxNLocator(integer=True))
             axes.grid(alpha=0.3)
-            axes.legend(loc="upper right" if axes is self.loss_axes else "lower right", fontsize="small")
+            if keys:
+                axes.legend(loc="upper right" if axes is self.loss_axes else "lower right", fontsize="small")
         self.loss_axes.set(yscale="log", ylim=(0.01, 3), title="loss")  # until the first losses come
         self.loss_axes.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
         self.loss_axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))

@@ -13,6 +13,8 @@ The oracle recomputes each batch's gradient with ``torch.func.functional_call``;
 loop is written here.
 """
 
+from collections import OrderedDict
+
 import numpy as np
 
 from trainlab.checks import CheckFailed, check_close
@@ -29,8 +31,8 @@ def _problem(seed, n=70, batch_size=16, dropout=0.0):
     x = torch.randn(n, 5, generator=generator)
     y = torch.randint(0, 3, (n,), generator=generator)
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Dropout(dropout),
-                                torch.nn.Linear(8, 3))
+    model = torch.nn.Sequential(OrderedDict(hidden=torch.nn.Linear(5, 8), tanh=torch.nn.Tanh(),
+                                            dropout=torch.nn.Dropout(dropout), output=torch.nn.Linear(8, 3)))
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=batch_size)
     return model, loader
 
