@@ -35,7 +35,7 @@ COLORS = {"none": "C0", "batch": "C1", "layer": "C2"}
 FIGSIZE = (8.4, 3.3)  # 840 x 330 pixels at 100 dpi
 
 
-def weights(n_in, n_classes, depth, width=128, init="Xavier", seed=0):
+def weights(n_in, n_classes, depth, width=100, init="Xavier", seed=0):
     """The network's weights: ``depth`` arrays (fan_in, width), then the classifier (width, n_classes).
 
     Drawn with ``np.random.default_rng(seed)``, float64, so a seed fixes them for every
@@ -58,7 +58,7 @@ def _one_thread(torch):
         torch.set_num_threads(threads)
 
 
-def layer_statistics(x, labels, depth=20, width=128, init="Xavier", norm="none", activation="tanh", seed=0):
+def layer_statistics(x, labels, depth=20, width=100, init="Xavier", norm="none", activation="tanh", seed=0):
     """Per hidden layer, the spread of the activations and of the loss gradient at them.
 
     x: (N, n_in) inputs; labels: (N,) integer classes; the other arguments as in the module docstring.
@@ -114,7 +114,7 @@ class DeepNetWidget:
     recomputation (about 50 ms for 50 layers) and one render (about 50 ms).
     """
 
-    def __init__(self, x, labels, depth=20, init="Xavier", norm="none", activation="tanh", width=128):
+    def __init__(self, x, labels, depth=20, init="Xavier", norm="none", activation="tanh", width=100):
         self.x, self.labels, self.width = np.asarray(x, dtype=np.float64), np.asarray(labels), width
         self._cache = {}
         self.figure = Figure(figsize=FIGSIZE)
