@@ -9,7 +9,9 @@ The notebook's first code cell (its imports) and its solution cells (nbgrader me
 you get exactly what you wrote, never the reference solution. Where a part is not ready (the
 notebook is missing, a cell raises, a name is not defined, or a function still raises
 ``NotImplementedError``), calling it raises :class:`NotFinished`, a ``NotImplementedError``
-whose message says which exercise of which chapter to finish first.
+whose message says which exercise of which chapter to finish first. :func:`what_to_finish`
+turns any ``NotImplementedError`` caught in the notebook into such a sentence, also for the
+notebook's own unfinished functions.
 """
 
 import functools

@@ -47,15 +47,15 @@ QUESTIONS = [
     Choice(
         "What do `model.eval()` and `torch.no_grad()` each do?",
         options=[
-            "The same thing: both switch off gradient computation.",
             "`model.eval()` switches layers such as dropout and batch norm to their inference behaviour; "
             "`torch.no_grad()` stops autograd from recording the graph. They are independent, and "
             "evaluation uses both.",
+            "The same thing: both switch off gradient computation.",
             "`model.eval()` freezes the weights so that the optimizer cannot change them; "
             "`torch.no_grad()` sets every `.grad` to zero.",
             "`torch.no_grad()` switches dropout off; `model.eval()` saves memory.",
         ],
-        answer=1,
+        answer=0,
         explanation="`eval()` only sets `module.training = False` in every submodule, and the layers that "
                     "care (dropout, batch norm) change what they compute. `no_grad()` changes nothing "
                     "in the results; it saves the memory and time of a graph nobody will backpropagate "
@@ -92,13 +92,13 @@ QUESTIONS = [
         "`model.state_dict()`. What happens?",
         options=[
             "Nothing: the weights are all that matter, and the run continues as if uninterrupted.",
+            "`torch.load` refuses to load weights without the optimizer.",
+            "The weights are loaded as zeros.",
             "Adam starts again from zero moment estimates and step count 0, the schedule starts again "
             "from its first learning rate, and the data order repeats the first epochs': the run "
             "differs from the uninterrupted one.",
-            "`torch.load` refuses to load weights without the optimizer.",
-            "The weights are loaded as zeros.",
         ],
-        answer=1,
+        answer=3,
         explanation="A checkpoint must hold everything the next step depends on: the model's, optimizer's "
                     "and scheduler's state dicts, the data order generator's state, the random state for "
                     "dropout, and the epoch. With all of it a resumed run matches the uninterrupted one "
@@ -110,13 +110,13 @@ QUESTIONS = [
         "does that tell you?",
         options=[
             "The model generalises well; train on the full data.",
+            "The batch is too small: overfitting needs the whole data set.",
             "Something in the model, the loss or the loop is broken (for example a softmax before a "
             "loss that expects logits, a missing `optimizer.step()`, parameters not given to the "
             "optimizer): a network with thousands of weights should memorise 20 examples.",
-            "The batch is too small: overfitting needs the whole data set.",
             "The learning rate schedule decays too slowly; train for more epochs.",
         ],
-        answer=1,
+        answer=2,
         explanation="Overfitting one small batch is the cheapest test of the whole pipeline: if the loss "
                     "does not approach 0 there, it will not do well on the full data either. A softmax "
                     "in front of `F.cross_entropy` stops at $-\\ln(e/(e+9)) \\approx 1.46$, the floor "
