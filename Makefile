@@ -10,7 +10,7 @@ export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TRAINLAB_CLASS_DIR := $(abspath $(CLASS_DIR))
 
-.PHONY: install lab test bench release autograde feedback grades demo
+.PHONY: install lab test bench release release-assignment collect zip-collect autograde feedback release-feedback grades demo
 
 install: $(VENV)/.installed
 
@@ -39,11 +39,23 @@ release: install  ## student notebooks and sealed quizzes from solutions/
 	  nbgrader generate_assignment $$chapter --force || exit 1; \
 	done
 
-autograde: install  ## grade $(CLASS_DIR)/submitted/*/<chapter> (ASSIGNMENT=01_losses for one)
-	for chapter in $(ASSIGNMENT); do nbgrader autograde $$chapter || exit 1; done
+release-assignment: install  ## put the student notebooks on nbgrader's exchange for students to fetch
+	for chapter in $(ASSIGNMENT); do nbgrader release_assignment $$chapter --force || exit 1; done
+
+collect: install  ## submissions from the exchange into $(CLASS_DIR)/submitted
+	for chapter in $(ASSIGNMENT); do nbgrader collect $$chapter || exit 1; done
+
+zip-collect: install  ## submissions from an LMS: $(CLASS_DIR)/downloaded/<chapter>/archive/<student>_<notebook>.ipynb or .zip
+	for chapter in $(ASSIGNMENT); do nbgrader zip_collect $$chapter || exit 1; done
+
+autograde: install  ## grade the class in parallel, only what is new (FORCE=1: everything), with progress
+	python autograder/parallel_autograde.py $(ASSIGNMENT) $(if $(FORCE),--force)
 
 feedback: install  ## HTML feedback per student in $(CLASS_DIR)/feedback
 	for chapter in $(ASSIGNMENT); do nbgrader generate_feedback $$chapter || exit 1; done
+
+release-feedback: install  ## put the feedback on the exchange for students to fetch
+	for chapter in $(ASSIGNMENT); do nbgrader release_feedback $$chapter || exit 1; done
 
 grades: install  ## $(CLASS_DIR)/grades.csv
 	nbgrader export --to $(TRAINLAB_CLASS_DIR)/grades.csv

@@ -2,10 +2,12 @@
 
     python autograder/demo.py OUT_DIR [CHAPTER ...]
 
-For each chapter (default: every chapter with samples in autograder/samples/): release it
-with nbgrader, hand in the sample submissions, autograde them, write HTML feedback; then
-export the grades to OUT_DIR/grades.csv and print every score next to the expected one.
-Exits with status 1 when a score differs from its expectation.
+For each chapter (default: every chapter with samples in autograder/samples/): generate and
+release it to nbgrader's exchange; every sample student fetches it into a home folder of their
+own, fills in their answers and submits; the instructor collects. Then the whole class is
+autograded in parallel (autograder/parallel_autograde.py), feedback is generated and released,
+and every student fetches theirs. Finally the grades go to OUT_DIR/grades.csv and every score is
+printed next to the expected one. Exits with status 1 when a score differs from its expectation.
 """
 
 import csv
@@ -14,10 +16,11 @@ import runpy
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
+
+from classroom import Student
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -62,43 +65,45 @@ def submission(release, solution, sample):
     return notebook
 
 
-def hand_in(chapter, class_dir, release_dir):
-    """Write every sample of `chapter` to class_dir/submitted/<student>/<chapter>/."""
+def student(class_dir, name):
+    return Student(name, class_dir / "home" / name, exchange=class_dir / "exchange")
+
+
+def hand_in(chapter, class_dir):
+    """Every sample student fetches `chapter`, writes their answers into it and submits it."""
     for sample in samples(chapter):
-        folder = class_dir / "submitted" / sample["student"] / chapter
-        shutil.rmtree(folder, ignore_errors=True)
-        shutil.copytree(release_dir / chapter, folder)
+        folder = student(class_dir, sample["student"]).fetch(chapter)
         for path in sorted((ROOT / "solutions" / chapter).glob("*.ipynb")):
             notebook = submission(nbformat.read(folder / path.name, as_version=4),
                                   nbformat.read(path, as_version=4), sample)
             nbformat.write(notebook, folder / path.name)
-        (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
+        student(class_dir, sample["student"]).submit(chapter)
 
 
 def main(out_dir, chapters):
     class_dir = Path(out_dir).resolve()
     shutil.rmtree(class_dir, ignore_errors=True)
-    release_dir = class_dir / "release"
     env = os.environ | {
         "JUPYTER_CONFIG_PATH": str(HERE),
         "TRAINLAB_CLASS_DIR": str(class_dir),
-        "TRAINLAB_RELEASE_DIR": str(release_dir),
+        "TRAINLAB_RELEASE_DIR": str(class_dir / "release"),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
-    graded, seconds = 0, 0.0
     for chapter in chapters:
-        print(f"== {chapter}: release, hand in {len(samples(chapter))} submissions, autograde, feedback",
-              flush=True)
+        print(f"== {chapter}: release to the exchange; {len(samples(chapter))} students fetch, answer and "
+              "submit; collect", flush=True)
         nbgrader("generate_assignment", chapter, "--force", env=env)
-        hand_in(chapter, class_dir, release_dir)
-        students = [sample["student"] for sample in samples(chapter)]
-        for number, student in enumerate(students, 1):
-            start = time.perf_counter()
-            nbgrader("autograde", chapter, "--student", student, env=env)
-            elapsed = time.perf_counter() - start
-            seconds, graded = seconds + elapsed, graded + 1
-            print(f"   autograded {number}/{len(students)} {student} ({elapsed:.1f} s)", flush=True)
+        nbgrader("release_assignment", chapter, "--force", env=env)
+        hand_in(chapter, class_dir)
+        nbgrader("collect", chapter, env=env)
+    print("== autograde the class in parallel", flush=True)
+    subprocess.run([sys.executable, str(HERE / "parallel_autograde.py"), *chapters], cwd=ROOT, env=env, check=True)
+    print("== feedback: generate, release, and every student fetches theirs", flush=True)
+    for chapter in chapters:
         nbgrader("generate_feedback", chapter, env=env)
+        nbgrader("release_feedback", chapter, env=env)
+        for sample in samples(chapter):
+            student(class_dir, sample["student"]).fetch_feedback(chapter)
     nbgrader("export", "--to", str(class_dir / "grades.csv"), env=env)
 
     with open(class_dir / "grades.csv") as f:
@@ -112,9 +117,8 @@ def main(out_dir, chapters):
             wrong += bool(mark)
             print(f"{chapter:<{width}} {sample['student']:<8} {score:>6} {sample['score']:>8}  "
                   f"{sample['about']}{mark}")
-    print(f"\nautograded {graded} submissions in {seconds:.1f} s ({seconds / max(graded, 1):.1f} s each)")
-    print(f"grades: {class_dir / 'grades.csv'}; feedback: {class_dir / 'feedback'}; "
-          f"nbgrader's log: {class_dir / 'logs'}")
+    print(f"\ngrades: {class_dir / 'grades.csv'}; feedback: {class_dir / 'feedback'} (and each student's "
+          f"{class_dir / 'home'}/<student>/<chapter>/feedback); logs: {class_dir / 'logs'}")
     return 1 if wrong else 0
 
 

@@ -33,12 +33,19 @@ c.CourseDirectory.release_directory = os.environ.get("TRAINLAB_RELEASE_DIR", "no
 c.CourseDirectory.submitted_directory = str(CLASS_DIR / "submitted")
 c.CourseDirectory.autograded_directory = str(CLASS_DIR / "autograded")
 c.CourseDirectory.feedback_directory = str(CLASS_DIR / "feedback")
-c.CourseDirectory.db_url = os.environ.get("TRAINLAB_DB_URL", f"sqlite:///{CLASS_DIR / 'gradebook.db'}")
+# Several graders write at once (autograder/parallel_autograde.py): SQLite waits up to a minute
+# for its lock instead of failing with "database is locked".
+c.CourseDirectory.db_url = os.environ.get("TRAINLAB_DB_URL", f"sqlite:///{CLASS_DIR / 'gradebook.db'}?timeout=60")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "quiz_key.py"]
 c.Exchange.root = str(CLASS_DIR / "exchange")
 if not (CLASS_DIR / "exchange").exists():  # so that the assignment list works before a release
     (CLASS_DIR / "exchange").mkdir()
     (CLASS_DIR / "exchange").chmod(0o777)  # as nbgrader makes it: every student submits there
+
+# `make zip-collect`: notebooks as a learning-management system hands them out, loose or zipped, in
+# <class>/downloaded/<chapter>/archive/, each named <student id>_<notebook> (ada_losses.ipynb).
+c.ZipCollectApp.downloaded_directory = os.path.relpath(CLASS_DIR / "downloaded", ROOT)
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/]+\.ipynb)$"
 
 # A warning on stderr (overflow in np.exp, a deprecation in a library) is not a failure:
 # nbgrader counts any stderr output of a test cell as one unless it is dropped first.
@@ -47,6 +54,7 @@ c.IgnorePattern.pattern = r"\w*Warning\b"
 c.Validator.preprocessors = [ClearOutput, CheckCellMetadata, Execute, IgnorePattern]
 
 c.Execute.timeout = 60  # seconds per cell
+c.Execute.shutdown_kernel = "immediate"  # a graded kernel has nothing to save: saves a second or two
 # The kernels nbgrader starts inherit this: the course's models are tiny, so one torch thread is
 # as fast as two alone, and over twice as fast while other processes share the cores.
 os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -1,4 +1,5 @@
-"""`make demo`: nbgrader grades the synthetic class exactly as expected, and feedback leaks nothing."""
+"""`make demo`: through nbgrader's exchange, the synthetic class is graded exactly as expected, and the
+feedback students fetch leaks nothing."""
 
 import csv
 import html
@@ -46,7 +47,10 @@ def test_feedback_shows_results_but_no_hidden_tests_or_solutions(chapter, demo):
                     if json.dumps(line)[1:-1] not in released}
         assert solution
         for sample in SAMPLES[chapter]:
-            text = visible_text(demo / "feedback" / sample["student"] / chapter / f"{notebook.stem}.html")
+            # what the student fetched from nbgrader's exchange into their home
+            fetched = list((demo / "home" / sample["student"] / chapter / "feedback").glob(f"*/{notebook.stem}.html"))
+            assert len(fetched) == 1, f"{sample['student']} fetched no feedback for {chapter}"
+            text = visible_text(fetched[0])
             assert "Score:" in text
             for hidden in ("BEGIN HIDDEN TESTS", "check_against_reference", "reference(", "trainlab.grading"):
                 assert hidden not in text, f"{sample['student']}'s feedback shows hidden test code: {hidden}"

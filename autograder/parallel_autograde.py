@@ -1,0 +1,203 @@
+"""Autograde a whole class in parallel, each submission by nbgrader's own ``autograde``.
+
+    python autograder/parallel_autograde.py [ASSIGNMENT ...] [--workers N] [--budget SECONDS] [--force]
+
+nbgrader grades one submission at a time. Here a parent process imports nbgrader once and forks
+one child per submission (up to ``--workers`` at a time); each child runs the unchanged
+``nbgrader autograde ASSIGNMENT --student STUDENT --force`` in-process, with the course's
+configuration, into the shared gradebook. A progress bar shows what is done and the ETA.
+
+- Budget: a submission that runs longer than ``--budget`` seconds in all (not per cell; nbgrader's
+  Execute.timeout still limits each cell) is stopped, kernel included, and reported.
+- Resumable: ``<class>/autograde_state.json`` remembers each submission's fingerprint (its files,
+  the instructor notebooks and the configuration) and outcome. A second run grades only what is
+  new, changed or failed; ``--force`` grades everything again.
+- The gradebook stays consistent: students are created before the children start, and SQLite
+  waits for its lock instead of failing (see ``db_url`` in nbgrader_config.py).
+
+Exits with status 1 when a submission could not be graded; the table at the end says why.
+"""
+
+import argparse
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import psutil
+from tqdm import tqdm
+
+tqdm.monitor_interval = 0  # no monitor thread in a process that forks
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+os.environ["JUPYTER_CONFIG_PATH"] = str(HERE)
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # nbgrader runs alembic
+
+from nbgrader.apps import NbGraderAPI  # noqa: E402  (after the environment: it reads the config)
+from nbgrader.apps.nbgraderapp import NbGraderApp  # noqa: E402
+
+
+def course():
+    """nbgrader's API on the course, configured by autograder/nbgrader_config.py."""
+    app = NbGraderApp()
+    app.load_config_file()
+    return NbGraderAPI(config=app.config)
+
+
+def submissions(coursedir, assignments, students):
+    """(assignment, student) pairs with a folder in the submitted directory, sorted."""
+    submitted = Path(coursedir.submitted_directory)
+    pairs = [(folder.name, folder.parent.name) for folder in submitted.glob("*/*") if folder.is_dir()]
+    return sorted((a, s) for a, s in pairs
+                  if (not assignments or a in assignments) and (not students or s in students))
+
+
+def fingerprint(*folders):
+    """sha256 over the names and bytes of every file in ``folders``: changes when any file does."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+class State:
+    """The outcome of every submission, kept in a JSON file that is rewritten atomically."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.entries = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def up_to_date(self, key, print_):
+        entry = self.entries.get(key, {})
+        return entry.get("status") == "graded" and entry.get("fingerprint") == print_
+
+    def record(self, key, **entry):
+        self.entries[key] = entry
+        partial = self.path.with_suffix(".tmp")
+        partial.write_text(json.dumps(self.entries, indent=1, sort_keys=True))
+        partial.replace(self.path)
+
+
+def grade_one(assignment, student, log_path):
+    """Child process: nbgrader's autograde for one submission, its log in ``log_path``."""
+    os.setsid()  # its own process group, so that a stop reaches everything it started
+    with open(log_path, "w") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    sys.stdout, sys.stderr = open(1, "w", buffering=1, closefd=False), open(2, "w", buffering=1, closefd=False)
+    NbGraderApp.launch_instance(argv=["autograde", assignment, "--student", student, "--force"])
+
+
+def stop(process):
+    """Kill a child and everything it started (its kernel runs in a session of its own)."""
+    try:
+        family = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    for member in family:
+        member.kill()
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.join()
+
+
+def last_error(log_path):
+    """The last ERROR line of an nbgrader log, or its last line."""
+    lines = [line for line in Path(log_path).read_text(errors="replace").splitlines() if line.strip()]
+    errors = [line for line in lines if "ERROR" in line]
+    return (errors or lines or ["(no output)"])[-1][-300:]
+
+
+def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
+    """Grade every matching submission; return {(assignment, student): (status, seconds, message)}."""
+    api = course()
+    coursedir = api.coursedir
+    class_dir = Path(coursedir.submitted_directory).parent
+    logs = class_dir / "logs" / "autograde"
+    logs.mkdir(parents=True, exist_ok=True)
+    state = State(class_dir / "autograde_state.json")
+    config_print = fingerprint(HERE / "nbgrader_config.py", HERE / "preprocessors.py")
+
+    todo, skipped = [], 0
+    for assignment, student in submissions(coursedir, set(assignments), set(students)):
+        source = Path(coursedir.root) / coursedir.source_directory / assignment
+        folder = Path(coursedir.submitted_directory) / student / assignment
+        key = f"{assignment}/{student}"
+        print_ = fingerprint(folder, source) + config_print
+        if not force and state.up_to_date(key, print_):
+            skipped += 1
+        else:
+            todo.append((assignment, student, key, print_))
+
+    with api.gradebook as gradebook:  # before the children: no two of them create the same student
+        for student in sorted({student for _, student, _, _ in todo}):
+            gradebook.update_or_create_student(student)
+
+    workers = workers or 2 * (os.cpu_count() or 1)
+    fork = multiprocessing.get_context("fork")
+    results, running, queue = {}, {}, list(todo)
+    if skipped:
+        print(f"{skipped} submission(s) unchanged since they were graded: skipped (--force grades them again)")
+    bar = tqdm(total=len(todo), unit="notebook", desc="autograde", dynamic_ncols=True,
+               bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed, ETA {remaining} {postfix}")
+    while queue or running:
+        while queue and len(running) < workers:
+            assignment, student, key, print_ = queue.pop(0)
+            log_path = logs / f"{assignment}.{student}.log"
+            process = fork.Process(target=grade_one, args=(assignment, student, log_path), daemon=False)
+            process.start()
+            running[process] = (assignment, student, key, print_, log_path, time.monotonic())
+        time.sleep(0.05)
+        for process, (assignment, student, key, print_, log_path, start) in list(running.items()):
+            seconds = time.monotonic() - start
+            if process.exitcode is None and seconds <= budget:
+                continue
+            if process.exitcode is None:
+                stop(process)
+                status, message = "over budget", f"stopped after {budget:g} s: the notebook ran too long in all"
+            elif process.exitcode == 0:
+                status, message = "graded", ""
+            else:
+                status, message = "failed", last_error(log_path)
+            process.close()
+            del running[process]
+            results[(assignment, student)] = (status, seconds, message)
+            state.record(key, status=status, fingerprint=print_, seconds=round(seconds, 2), message=message)
+            failures = sum(result[0] != "graded" for result in results.values())
+            bar.set_postfix_str(f"({failures} not graded)" if failures else "")
+            bar.update()
+    bar.close()
+    return results
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("assignments", nargs="*", help="assignments to grade (default: every submitted one)")
+    parser.add_argument("--student", action="append", default=[], help="only this student (repeatable)")
+    parser.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: 2 per core)")
+    parser.add_argument("--budget", type=float, default=600.0, help="seconds one submission may take in all")
+    parser.add_argument("--force", action="store_true", help="grade again what is already graded")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    results = run(args.assignments, args.student, args.workers, args.budget, args.force)
+    elapsed = time.perf_counter() - start
+    problems = {key: result for key, result in results.items() if result[0] != "graded"}
+    for (assignment, student), (status, seconds, message) in sorted(problems.items()):
+        print(f"  {assignment} {student}: {status} after {seconds:.1f} s: {message}")
+    if results:
+        print(f"graded {len(results) - len(problems)} of {len(results)} submissions in {elapsed:.1f} s "
+              f"({elapsed / len(results):.2f} s per notebook)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

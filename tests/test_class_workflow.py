@@ -1,0 +1,107 @@
+"""The instructor's class workflow beyond the demo: zip_collect, and the parallel grader's
+resume, budget and gradebook (autograder/parallel_autograde.py)."""
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import psutil
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "autograder"))
+from demo import submission  # noqa: E402
+
+CHAPTER, NOTEBOOK = "01_losses", "losses.ipynb"
+
+
+def environment(class_dir):
+    return os.environ | {"TRAINLAB_CLASS_DIR": str(class_dir), "TRAINLAB_RELEASE_DIR": str(class_dir / "release")}
+
+
+def nbgrader(class_dir, *args):
+    return subprocess.run(["nbgrader", *args, "--log-level=WARN"], cwd=ROOT, env=environment(class_dir),
+                          capture_output=True, text=True, check=True)
+
+
+def autograde(class_dir, *args):
+    return subprocess.run([sys.executable, "autograder/parallel_autograde.py", CHAPTER, *args], cwd=ROOT,
+                          env=environment(class_dir), capture_output=True, text=True, timeout=600)
+
+
+def answers(**cells):
+    """A chapter 1 submission: the reference solution with some cells replaced."""
+    return submission(nbformat.read(ROOT / "notebooks" / CHAPTER / NOTEBOOK, as_version=4),
+                      nbformat.read(ROOT / "solutions" / CHAPTER / NOTEBOOK, as_version=4),
+                      {"base": "solution", "cells": cells})
+
+
+def hand_in(class_dir, student, notebook):
+    folder = class_dir / "submitted" / student / CHAPTER
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, folder / NOTEBOOK)
+    (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
+
+
+def scores(class_dir):
+    nbgrader(class_dir, "export", "--to", str(class_dir / "grades.csv"))
+    with open(class_dir / "grades.csv") as f:
+        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(f) if row["timestamp"]}
+
+
+@pytest.fixture
+def class_dir(tmp_path):
+    nbgrader(tmp_path, "generate_assignment", CHAPTER, "--force")
+    return tmp_path
+
+
+def test_zip_collect_files_loose_and_zipped_notebooks_under_their_students(class_dir):
+    archive = class_dir / "downloaded" / CHAPTER / "archive"
+    archive.mkdir(parents=True)
+    notebook = answers()
+    nbformat.write(notebook, archive / f"ada_{NOTEBOOK}")
+    with zipfile.ZipFile(archive / "lms-download.zip", "w") as zipped:
+        for student in ("bo", "cy"):
+            zipped.writestr(f"{student}_{NOTEBOOK}", nbformat.writes(notebook))
+    nbgrader(class_dir, "zip_collect", CHAPTER)
+    for student in ("ada", "bo", "cy"):
+        collected = nbformat.read(class_dir / "submitted" / student / CHAPTER / NOTEBOOK, as_version=4)
+        assert [c.source for c in collected.cells] == [c.source for c in notebook.cells]
+
+
+def test_a_second_run_grades_only_what_is_new_or_changed(class_dir):
+    hand_in(class_dir, "ada", answers())
+    hand_in(class_dir, "bo", answers(mse="def mse(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"))
+    first = autograde(class_dir)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "graded 2 of 2" in first.stdout
+    assert scores(class_dir) == {"ada": 24.0, "bo": 21.0}
+
+    hand_in(class_dir, "bo", answers())  # bo hands in again, now right
+    hand_in(class_dir, "cy", answers())  # and cy for the first time
+    second = autograde(class_dir)
+    assert "1 submission(s) unchanged since they were graded: skipped" in second.stdout
+    assert "graded 2 of 2" in second.stdout
+    assert scores(class_dir) == {"ada": 24.0, "bo": 24.0, "cy": 24.0}
+    state = json.loads((class_dir / "autograde_state.json").read_text())
+    assert {key: entry["status"] for key, entry in state.items()} == {
+        f"{CHAPTER}/{student}": "graded" for student in ("ada", "bo", "cy")}
+
+
+def test_a_submission_over_budget_is_stopped_with_its_kernel_and_tried_again_next_time(class_dir):
+    hand_in(class_dir, "slow", answers(sigmoid="import time\ntime.sleep(50)\n"))  # cells may take 60 s
+    result = autograde(class_dir, "--budget", "10")
+    assert result.returncode == 1
+    assert "01_losses slow: over budget after 1" in result.stdout  # 10.x seconds
+    left = [p.info for p in psutil.process_iter(["cmdline", "cwd", "status"]) if "ipykernel" in
+            " ".join(p.info["cmdline"] or []) and str(p.info["cwd"]).startswith(str(class_dir))
+            and p.info["status"] != psutil.STATUS_ZOMBIE]  # nbgrader runs kernels in the autograded folder
+    assert not left, f"kernels left running: {left}"
+
+    again = autograde(class_dir, "--budget", "5")  # not skipped: only graded submissions are
+    assert "unchanged" not in again.stdout and "01_losses slow: over budget after 5" in again.stdout
