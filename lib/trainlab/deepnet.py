@@ -118,7 +118,7 @@ class DeepNetWidget:
         self.x, self.labels, self.width = np.asarray(x, dtype=np.float64), np.asarray(labels), width
         self._cache = {}
         self.figure = Figure(figsize=FIGSIZE)
-        self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.86, wspace=0.25)
+        self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.8, wspace=0.25)
         self.axes = self.figure.subplots(1, 2)
         self.lines, self.plain = {}, {}
         for ax, key, title in zip(self.axes, ("activation_std", "gradient_std"),
