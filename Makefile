@@ -30,8 +30,9 @@ lab: install  ## open the course in JupyterLab
 test: install  ## the whole test suite
 	pytest
 
-bench: install  ## how fast the optimizer race widget is (a table of timings)
+bench: install  ## how fast the optimizer race and deep-network widgets are (tables of timings)
 	python tests/benchmarks/bench_widget.py
+	python tests/benchmarks/bench_deepnet.py
 
 release: install  ## student notebooks and sealed quizzes from solutions/
 	for chapter in $(CHAPTERS); do \

@@ -11,6 +11,7 @@ One module per concern:
 - ``trainlab.landscapes`` 2-D test functions (Rosenbrock, Beale, saddle, ...) with gradients and minima
 - ``trainlab.race``      the widget: optimizers racing on a landscape, and its static HTML export
 - ``trainlab.trace``     the widget: stepping through an evaluation trace (primal, tangent, adjoint)
+- ``trainlab.deepnet``   activation and gradient spread per layer of a deep MLP, and its widget
 - ``trainlab.livecurves`` loss and accuracy curves that grow while a model trains
 - ``trainlab.loopcheck`` checks of a training epoch and an evaluation, step by step
 - ``trainlab.yours``     a student's own functions from an earlier chapter's notebook
