@@ -120,6 +120,14 @@ def test_a_step_changes_artists_and_asks_for_a_draw_without_making_new_ones(view
     assert draws == [1] and view.step == 9
 
 
+def test_a_node_reading_one_parent_twice_has_one_edge_from_it():
+    view = TraceView([Node("x", "x", (), 3.0, 1.0, 6.0), Node("y", "x · x", (0, 0), 9.0, 6.0, 1.0)])
+    assert list(view.edges) == [(0, 1)] and view.children == [[1], []]
+    assert len([a for a in view.axes.get_children() if hasattr(a, "arrow_patch")]) == 1
+    view.show(3)
+    assert "children y:" in view.status.value
+
+
 def test_the_buttons_step_and_stop_at_both_ends(view):
     view.next.click()
     view.next.click()

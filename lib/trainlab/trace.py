@@ -1,9 +1,10 @@
 """Step through an evaluation trace: primal, tangent and adjoint values on the computational graph.
 
     from trainlab.trace import Node, TraceView
-    nodes = [Node("v1", "x1", (), 1.5, 1.0, 2.6), Node("v2", "x2", (), 0.5, 0.0, 4.7),
+    # f(x1, x2) = x1 x2 at (1.5, 0.5): name, formula, parents, primal, tangent along (1, 0), adjoint
+    nodes = [Node("v1", "x1", (), 1.5, 1.0, 0.5), Node("v2", "x2", (), 0.5, 0.0, 1.5),
              Node("v3", "v1 · v2", (0, 1), 0.75, 0.5, 1.0)]
-    TraceView(nodes, title="f(x1, x2) = x1 · x2")
+    TraceView(nodes, title="f(x1, x2) = x1 · x2 at (1.5, 0.5)")
 
 A trace is a list of nodes in evaluation order; each node names the earlier nodes it reads.
 The view steps through the forward sweep (node by node, primal and tangent values appear) and
@@ -99,7 +100,7 @@ class TraceView:
                 raise ValueError(f"node {index} ({node.name}) reads {bad}: parents must be earlier nodes")
         self.children = [[] for _ in self.nodes]
         for index, node in enumerate(self.nodes):
-            for parent in node.parents:
+            for parent in dict.fromkeys(node.parents):  # x * x reads x twice: one edge
                 self.children[parent].append(index)
         self.title = title
         self._draw_graph()
@@ -127,10 +128,10 @@ class TraceView:
         xs, ys = zip(*self.positions)
         ax.set(xlim=(min(xs) - 0.5, max(xs) + 0.5), ylim=(min(ys) - 0.8, max(ys) + 0.6))
         self.edges = {}
-        for index, node in enumerate(self.nodes):
-            for parent in node.parents:
-                self.edges[parent, index] = ax.annotate(
-                    "", xy=self.positions[index], xytext=self.positions[parent],
+        for index, children in enumerate(self.children):
+            for child in children:
+                self.edges[index, child] = ax.annotate(
+                    "", xy=self.positions[child], xytext=self.positions[index],
                     arrowprops=dict(arrowstyle="-|>", color=COLORS["edge"], lw=1.5,
                                     shrinkA=16, shrinkB=16))
         self.circles = ax.scatter(xs, ys, s=900, c=[COLORS["waiting"]] * len(xs), edgecolors="0.3", zorder=3)
