@@ -13,13 +13,15 @@ import os
 import sys
 from pathlib import Path
 
-from nbgrader.preprocessors import (ClearHiddenTests, Execute, GetGrades, IgnorePattern,
-                                    CheckCellMetadata, ClearOutput)
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
+                                    DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from preprocessors import ShortenHiddenTestErrors  # noqa: E402
+from preprocessors import (ExecuteAfterCrashes, ShortenHiddenTestErrors, TruncateLongOutputs,  # noqa: E402
+                           UnmarkDuplicateCells)
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 ROOT = HERE.parent
@@ -53,11 +55,21 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning\b"
 c.Validator.preprocessors = [ClearOutput, CheckCellMetadata, Execute, IgnorePattern]
 
-c.Execute.timeout = 60  # seconds per cell
+c.Execute.timeout = int(os.environ.get("TRAINLAB_CELL_TIMEOUT", 60))  # seconds per cell
+c.Execute.iopub_timeout = 30  # the kernel may still be sending a huge output when its cell is done
 c.Execute.shutdown_kernel = "immediate"  # a graded kernel has nothing to save: saves a second or two
 # The kernels nbgrader starts inherit this: the course's models are tiny, so one torch thread is
 # as fast as two alone, and over twice as fast while other processes share the cores.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+# What a real class hands in (see autograder/broken/): a copied graded cell is an ordinary cell,
+# a deleted test cell is put back and run, a cell that kills the kernel costs only that cell, and
+# a 100 MB line is cut short.
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, UnmarkDuplicateCells, OverwriteKernelspec,
+                                      OverwriteCells, CheckCellMetadata]
+c.OverwriteCells.add_missing_cells = True
+c.Autograde.autograde_preprocessors = [ExecuteAfterCrashes, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                       TruncateLongOutputs, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
 # Feedback shows every test's result and message, never hidden tests or their source.
 c.GenerateFeedback.preprocessors = [GetGrades, ShortenHiddenTestErrors, ClearHiddenTests,

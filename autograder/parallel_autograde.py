@@ -12,6 +12,9 @@ configuration, into the shared gradebook. A progress bar shows what is done and 
 - Resumable: ``<class>/autograde_state.json`` remembers each submission's fingerprint (its files,
   the instructor notebooks and the configuration) and outcome. A second run grades only what is
   new, changed or failed; ``--force`` grades everything again.
+- A notebook handed in under another name is graded as the one it stands for; a submission
+  nbgrader cannot grade (not JSON, no notebook, over budget) gets a feedback page saying why
+  (see submissions.py).
 - The gradebook stays consistent: students are created before the children start, and SQLite
   waits for its lock instead of failing (see ``db_url`` in nbgrader_config.py).
 
@@ -40,6 +43,8 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 
 from nbgrader.apps import NbGraderAPI  # noqa: E402  (after the environment: it reads the config)
 from nbgrader.apps.nbgraderapp import NbGraderApp  # noqa: E402
+
+from submissions import adopt_renamed_notebooks, expected_notebooks, explain_failure, write_failure_feedback  # noqa: E402
 
 
 def course():
@@ -116,6 +121,16 @@ def last_error(log_path):
     return (errors or lines or ["(no output)"])[-1][-300:]
 
 
+def explain(coursedir, assignment, student, status, seconds, log_tail):
+    """The student's explanation of a submission nbgrader could not grade, as a feedback page too."""
+    expected = expected_notebooks(Path(coursedir.root) / coursedir.source_directory / assignment)
+    message = explain_failure(Path(coursedir.submitted_directory) / student / assignment, expected, status,
+                              seconds, log_tail)
+    write_failure_feedback(Path(coursedir.feedback_directory) / student / assignment, expected, assignment,
+                           student, message)
+    return message
+
+
 def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
     """Grade every matching submission; return {(assignment, student): (status, seconds, message)}."""
     api = course()
@@ -131,6 +146,8 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
         source = Path(coursedir.root) / coursedir.source_directory / assignment
         folder = Path(coursedir.submitted_directory) / student / assignment
         key = f"{assignment}/{student}"
+        for renamed, name in adopt_renamed_notebooks(folder, expected_notebooks(source)):
+            print(f"{key}: {renamed} handed in, graded as {name}")
         print_ = fingerprint(folder, source) + config_print
         if not force and state.up_to_date(key, print_):
             skipped += 1
@@ -162,11 +179,13 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
                 continue
             if process.exitcode is None:
                 stop(process)
-                status, message = "over budget", f"stopped after {budget:g} s: the notebook ran too long in all"
+                status, message = "over budget", ""
             elif process.exitcode == 0:
                 status, message = "graded", ""
             else:
                 status, message = "failed", last_error(log_path)
+            if status != "graded":
+                message = explain(coursedir, assignment, student, status, seconds, message)
             process.close()
             del running[process]
             results[(assignment, student)] = (status, seconds, message)

@@ -1,0 +1,98 @@
+"""What real classes hand in, for chapter 1: broken submissions, each with the score it must earn
+and words its feedback must contain (tests/test_broken_submissions.py grades them all in one batch).
+
+A case's ``files(answers)`` returns the submission's files as ``{name: text}``; ``answers(**cells)``
+is the reference solution's notebook with the named solution cells (by grade_id) replaced.
+Chapter 1 has 8 exercises worth 3 points each (1 visible + 2 hidden): 24 in all.
+"""
+
+import copy
+
+import nbformat
+
+NOTEBOOK = "losses.ipynb"
+RIGHT_L1 = "def l1(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"
+
+
+def notebook(nb, name=NOTEBOOK):
+    return {name: nbformat.writes(nb)}
+
+
+def with_kernel(nb, kernelspec):
+    nb.metadata.pop("kernelspec", None)
+    if kernelspec:
+        nb.metadata.kernelspec = kernelspec
+    return nb
+
+
+def cells_where(nb, keep):
+    nb.cells = [cell for cell in nb.cells if keep(cell)]
+    return nb
+
+
+def grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def duplicated(nb, name):
+    """The cell ``name`` copied and pasted below itself, as JupyterLab does (a new cell id)."""
+    index = [grade_id(cell) for cell in nb.cells].index(name)
+    copied = copy.deepcopy(nb.cells[index])
+    copied.id = "pasted-copy"
+    nb.cells.insert(index + 1, copied)
+    return nb
+
+
+def as_markdown(nb, name):
+    index = [grade_id(cell) for cell in nb.cells].index(name)
+    cell = nb.cells[index]
+    nb.cells[index] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata)
+    return nb
+
+
+CASES = [
+    dict(student="ada", about="everything right, graded in the same batch", score=24,
+         files=lambda answers: notebook(answers()), says="Score: 24"),
+    dict(student="raises", about="l1 raises an exception when called", score=21,
+         files=lambda answers: notebook(answers(l1="def l1(y_pred, y):\n    raise ValueError('l1 is broken')\n")),
+         says="ValueError"),
+    dict(student="loops", about="an infinite loop in the l1 cell", score=21,
+         files=lambda answers: notebook(answers(l1="while True:\n    pass\n")), says="Timeout"),
+    dict(student="crashes", about="the l1 cell kills the kernel (os._exit)", score=21,
+         files=lambda answers: notebook(answers(l1="import os\nos._exit(1)\n")), says="KernelDied"),
+    dict(student="floods", about="100 MB of output on one line, then a right l1", score=24,
+         files=lambda answers: notebook(answers(l1="print('x' * 100_000_000)\n" + RIGHT_L1)),
+         says="more characters cut by the grader"),
+    dict(student="garbled", about="a notebook that is not valid JSON", score=0,
+         files=lambda answers: {NOTEBOOK: '{"cells": [{"cell_type": "code", "source": "def sigmoid(z'},
+         says="not valid JSON (line 1"),
+    dict(student="kernel", about="a wrong kernel name", score=24,
+         files=lambda answers: notebook(with_kernel(answers(), {"name": "python2", "display_name": "Python 2",
+                                                                "language": "python"})), says="Score: 24"),
+    dict(student="nokernel", about="no kernel named at all", score=24,
+         files=lambda answers: notebook(with_kernel(answers(), None)), says="Score: 24"),
+    dict(student="deletes", about="the visible test of l1 deleted", score=24,
+         files=lambda answers: notebook(cells_where(answers(), lambda cell: grade_id(cell) != "test_l1")),
+         says="was missing from the submission. It was added back"),
+    dict(student="copies", about="the l1 solution cell copied and pasted below itself", score=24,
+         files=lambda answers: notebook(duplicated(answers(), "l1")), says="Score: 24"),
+    dict(student="markdown", about="the l1 solution cell turned into Markdown", score=24,
+         files=lambda answers: notebook(as_markdown(answers(), "l1")), says="Score: 24"),
+    dict(student="warns", about="a right sigmoid that warns on stderr", score=24,
+         files=lambda answers: notebook(answers(sigmoid=(
+             "import warnings\n\ndef sigmoid(z):\n    warnings.warn('z may be large', RuntimeWarning)\n"
+             "    return 0.5 * (1 + np.tanh(z / 2))\n"))), says="Score: 24"),
+    dict(student="shape", about="mse returns the squared errors, not their mean", score=21,
+         files=lambda answers: notebook(answers(mse="def mse(y_pred, y):\n    return (y_pred - y) ** 2\n")),
+         says="shape"),
+    dict(student="dtype", about="mse returns float16", score=21,
+         files=lambda answers: notebook(answers(
+             mse="def mse(y_pred, y):\n    return np.mean((y_pred - y) ** 2).astype(np.float16)\n")),
+         says="float16"),
+    dict(student="renamed", about="the notebook handed in as losses-Copy1.ipynb", score=24,
+         files=lambda answers: notebook(answers(), "losses-Copy1.ipynb"),
+         says="handed in as losses-Copy1.ipynb and graded as losses.ipynb"),
+    dict(student="missing", about="only an unrelated notebook handed in, with another", score=0,
+         files=lambda answers: {**notebook(answers(), "scratch.ipynb"), **notebook(answers(), "other.ipynb")},
+         says="No notebook named losses.ipynb was handed in"),
+]

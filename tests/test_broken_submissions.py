@@ -1,0 +1,68 @@
+"""The grader against what real classes hand in (autograder/broken.py), all in one parallel batch:
+every submission earns its expected score, and its feedback says what went wrong."""
+
+import csv
+import html
+import os
+import re
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "autograder"))
+from broken import CASES  # noqa: E402
+from demo import submission  # noqa: E402
+
+CHAPTER = "01_losses"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    class_dir = tmp_path_factory.mktemp("broken")
+    env = os.environ | {"TRAINLAB_CLASS_DIR": str(class_dir), "TRAINLAB_RELEASE_DIR": str(class_dir / "release"),
+                        "TRAINLAB_CELL_TIMEOUT": "10"}  # the infinite loop costs 10 s, not a minute
+
+    def nbgrader(*args):
+        subprocess.run(["nbgrader", *args, "--log-level=ERROR"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+    nbgrader("generate_assignment", CHAPTER, "--force")
+    release = nbformat.read(ROOT / "notebooks" / CHAPTER / "losses.ipynb", as_version=4)
+    solution = nbformat.read(ROOT / "solutions" / CHAPTER / "losses.ipynb", as_version=4)
+
+    def answers(**cells):
+        return submission(release, solution, {"base": "solution", "cells": cells})
+
+    for case in CASES:
+        folder = class_dir / "submitted" / case["student"] / CHAPTER
+        folder.mkdir(parents=True)
+        (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
+        for name, text in case["files"](answers).items():
+            (folder / name).write_text(text)
+    run = subprocess.run([sys.executable, "autograder/parallel_autograde.py", CHAPTER], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=900)
+    print(run.stdout)
+    nbgrader("generate_feedback", CHAPTER)
+    nbgrader("export", "--to", str(class_dir / "grades.csv"))
+    with open(class_dir / "grades.csv") as f:
+        scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)}
+    return class_dir, run, scores
+
+
+def test_one_batch_grades_everyone_and_names_what_it_could_not_grade(graded):
+    class_dir, run, scores = graded
+    assert set(scores) == {case["student"] for case in CASES}
+    not_graded = re.findall(r"^  01_losses (\w+): failed", run.stdout, re.MULTILINE)
+    assert sorted(not_graded) == sorted(case["student"] for case in CASES if case["score"] == 0)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["student"] for case in CASES])
+def test_each_submission_earns_its_score_and_is_told_why(case, graded):
+    class_dir, run, scores = graded
+    assert scores[case["student"]] == case["score"], case["about"]
+    page = class_dir / "feedback" / case["student"] / CHAPTER / "losses.html"
+    text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+    assert case["says"] in text, f"{case['about']}: the feedback does not say {case['says']!r}"
