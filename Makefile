@@ -30,9 +30,10 @@ lab: install  ## open the course in JupyterLab
 test: install  ## the whole test suite
 	pytest
 
-bench: install  ## how fast the optimizer race and deep-network widgets are (tables of timings)
+bench: install  ## how fast the optimizer race and deep-network widgets and chapter 4's engines are (tables of timings)
 	python tests/benchmarks/bench_widget.py
 	python tests/benchmarks/bench_deepnet.py
+	python tests/benchmarks/bench_backprop.py
 
 release: install  ## student notebooks and sealed quizzes from solutions/
 	for chapter in $(CHAPTERS); do \
