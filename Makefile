@@ -4,6 +4,7 @@ VENV := .venv
 CHAPTERS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 ASSIGNMENT ?= $(CHAPTERS)
 CLASS_DIR ?= class
+STUDENTS ?= 40
 
 # nbgrader finds autograder/nbgrader_config.py here, and runs `alembic` from the venv.
 export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
@@ -30,10 +31,11 @@ lab: install  ## open the course in JupyterLab
 test: install  ## the whole test suite
 	pytest
 
-bench: install  ## how fast the optimizer race and deep-network widgets and chapter 4's engines are (tables of timings)
+bench: install  ## timings: the widgets, chapter 4's engines, and grading STUDENTS (40) x every chapter serially vs in parallel (about an hour)
 	python tests/benchmarks/bench_widget.py
 	python tests/benchmarks/bench_deepnet.py
 	python tests/benchmarks/bench_backprop.py
+	python tests/benchmarks/bench_autograde.py --students $(STUDENTS)
 
 release: install  ## student notebooks and sealed quizzes from solutions/
 	for chapter in $(CHAPTERS); do \
