@@ -7,33 +7,18 @@ render alone. The widget renders a PNG with Agg; the front end only shows it.
 
 import io
 import itertools
-import time
 
-import numpy as np
 
 from trainlab.data import digits
 from trainlab.deepnet import ACTIVATIONS, INITS, DeepNetWidget, layer_statistics
 
-
-def timings(action, repeats):
-    """Seconds per call of ``action(i)`` for i in range(repeats)."""
-    seconds = []
-    for i in range(repeats):
-        start = time.perf_counter()
-        action(i)
-        seconds.append(time.perf_counter() - start)
-    return np.array(seconds)
-
-
-def row(what, seconds, note=""):
-    median, p95 = np.median(seconds) * 1e3, np.percentile(seconds, 95) * 1e3
-    print(f"{what:<48} {median:9.1f} {p95:9.1f}  {note}")
+from timing import header, row, timings
 
 
 def main():
     X, y = digits()
     x, labels = (X[:128] - X.mean(axis=0)) / X.std(), y[:128]
-    print(f"{'':<48} {'median ms':>9} {'p95 ms':>9}")
+    header()
     layer_statistics(x, labels, depth=2)  # torch's one-off start-up
     for depth in (10, 30, 50):
         row(f"layer_statistics, {depth} layers of 100, batch of 128",

@@ -6,7 +6,6 @@ the trajectories of 5 racers x 500 steps, a learning-rate change, and the static
 No front end is attached, so ``draw_idle`` only queues a message, as it does in JupyterLab.
 """
 
-import time
 
 import numpy as np
 import torch
@@ -14,25 +13,12 @@ import torch
 from trainlab.race import Race
 from trainlab.trajectories import follow, torch_update
 
+from timing import header, row, timings
+
 
 def gd(w, dw, config):
     """Plain gradient descent in numpy, as a student would write it."""
     return w - config["lr"] * dw, config
-
-
-def timings(action, repeats):
-    """Seconds per call of ``action(i)`` for i in range(repeats)."""
-    seconds = []
-    for i in range(repeats):
-        start = time.perf_counter()
-        action(i)
-        seconds.append(time.perf_counter() - start)
-    return np.array(seconds)
-
-
-def row(what, seconds, note=""):
-    median, p95 = np.median(seconds) * 1e3, np.percentile(seconds, 95) * 1e3
-    print(f"{what:<44} {median:9.2f} {p95:9.2f}  {note}")
 
 
 def main():
@@ -43,7 +29,7 @@ def main():
         "RMSprop (torch)": (torch_update(torch.optim.RMSprop), {"lr": 3e-2}),
         "Adam (torch)": (torch_update(torch.optim.Adam), {"lr": 0.1, "beta1": 0.9, "beta2": 0.999}),
     }
-    print(f"{'':<44} {'median ms':>9} {'p95 ms':>9}")
+    header()
     row("Race() construction, first (torch optimizers)", timings(lambda i: Race(), 1), "includes one-off imports")
     row("Race() construction (4 torch racers x 200)", timings(lambda i: Race(), 20))
 
