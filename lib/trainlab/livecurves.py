@@ -78,10 +78,12 @@ class LiveCurves:
 
     def show(self):
         """Display the figure below the running cell, or replace the one displayed before."""
-        from IPython.core.interactiveshell import InteractiveShell
-        from IPython.display import display
-
         self._shown_at = time.perf_counter()
+        try:
+            from IPython.core.interactiveshell import InteractiveShell
+            from IPython.display import display
+        except ImportError:  # a plain Python script without IPython installed
+            return
         if not InteractiveShell.initialized():
             return
         if self._handle is None:
