@@ -9,6 +9,7 @@ One module per concern:
 - ``trainlab.quiz``      self-check quizzes with hashed answers
 - ``trainlab.trajectories`` run any ``update(w, dw, config) -> (w, config)``; torch.optim in that signature
 - ``trainlab.landscapes`` 2-D test functions (Rosenbrock, Beale, saddle, ...) with gradients and minima
+- ``trainlab.canvas``    an ipympl canvas widget for a figure, leaving pyplot's backend alone
 - ``trainlab.race``      the widget: optimizers racing on a landscape, and its static HTML export
 - ``trainlab.trace``     the widget: stepping through an evaluation trace (primal, tangent, adjoint)
 - ``trainlab.deepnet``   activation and gradient spread per layer of a deep MLP, and its widget

@@ -12,8 +12,8 @@ slider of its own; ``momentum``, ``alpha`` (RMSprop's decay, as torch names it),
 ``beta2`` get one slider each, shared by the racers whose config has that key. A click on the map
 starts the race there.
 
-The figure is an ipympl canvas widget made here, so the race needs no ``%matplotlib widget``;
-a frame is drawn by moving the existing artists. Headless (nbclient, autograding), nothing is
+The figure is an ipympl canvas widget (:mod:`trainlab.canvas`), so the race needs no
+``%matplotlib widget`` and leaves pyplot's backend alone; a frame is drawn by moving the existing artists. Headless (nbclient, autograding), nothing is
 rendered until a front end asks, so building and displaying a race costs only the trajectories.
 """
 
@@ -21,17 +21,16 @@ import copy
 import html
 import math
 import re
-import warnings
 
 import ipywidgets as widgets
 import numpy as np
-from ipympl.backend_nbagg import Canvas, FigureManager
 from matplotlib import colormaps, rc_context
 from matplotlib.animation import FuncAnimation
 from matplotlib.backend_bases import MouseButton
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
+from .canvas import canvas_widget
 from .landscapes import LANDSCAPES, Landscape
 from .trajectories import follow, torch_update
 
@@ -176,14 +175,7 @@ class Race:
         self.paths = {}
 
         self.plot = _Plot(Figure(figsize=FIGSIZE), list(self.racers))
-        self.canvas = Canvas(self.plot.figure)
-        with warnings.catch_warnings():  # ipympl's toolbar trips a traitlets deprecation warning
-            warnings.filterwarnings("ignore", "Passing unrecognized arguments", DeprecationWarning)
-            FigureManager(self.canvas, 0)
-        self.canvas.toolbar_visible = False
-        self.canvas.header_visible = False
-        self.canvas.footer_visible = False
-        self.canvas.resizable = False
+        self.canvas = canvas_widget(self.plot.figure)
         self.canvas.mpl_connect("button_press_event", self._on_click)
 
         self._build_controls()

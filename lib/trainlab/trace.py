@@ -12,27 +12,18 @@ then the reverse sweep (from the output back, adjoint values appear), with the g
 the current node and the edges its values travel along highlighted. It shows the numbers it is
 given, for example your own primal, tangent and adjoint tables, and computes none itself.
 
-As in :mod:`trainlab.race`, the figure is an ipympl canvas made here (no ``%matplotlib widget``
-needed), a step only recolours existing artists and changes texts, and nothing is rendered headless.
-Unlike importing ipympl yourself, importing this module leaves pyplot's backend alone.
+As in :mod:`trainlab.race`, the figure is an ipympl canvas widget (:mod:`trainlab.canvas`), a step
+only recolours existing artists and changes texts, and nothing is rendered headless.
 """
 
 import html
 import math
-import warnings
 from dataclasses import dataclass
 
 import ipywidgets as widgets
-import matplotlib
 from matplotlib.figure import Figure
 
-# ipympl's package __init__ switches pyplot to its backend when matplotlib is loaded, which would
-# turn every later plt.show() of the notebook into a widget. Only its canvas is needed here.
-_use, matplotlib.use = matplotlib.use, lambda *args, **kwargs: None
-try:
-    from ipympl.backend_nbagg import Canvas, FigureManager
-finally:
-    matplotlib.use = _use
+from .canvas import canvas_widget
 
 FIGSIZE = (8.4, 3.0)  # inches at 100 dpi: as wide as a notebook
 COLORS = {"waiting": "white", "primal": "#cfe2f3", "adjoint": "#d9ead3", "current": "#f6b26b",
@@ -113,12 +104,7 @@ class TraceView:
 
     def _draw_graph(self):
         self.figure = Figure(figsize=FIGSIZE)
-        self.canvas = Canvas(self.figure)
-        with warnings.catch_warnings():  # ipympl's toolbar trips a traitlets deprecation warning
-            warnings.filterwarnings("ignore", "Passing unrecognized arguments", DeprecationWarning)
-            FigureManager(self.canvas, 0)
-        for hidden in ("toolbar_visible", "header_visible", "footer_visible", "resizable"):
-            setattr(self.canvas, hidden, False)
+        self.canvas = canvas_widget(self.figure)
         self.figure.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.88)
         ax = self.axes = self.figure.add_subplot()
         ax.set_axis_off()
