@@ -1,5 +1,7 @@
-"""What real classes hand in, for chapter 1: broken submissions, each with the score it must earn
-and words its feedback must contain (tests/test_broken_submissions.py grades them all in one batch).
+"""What real classes hand in, for chapter 1: broken submissions and attempts to cheat, each with the
+score it must earn and words its feedback must contain (tests/test_broken_submissions.py grades
+them all in one batch). A cheat must earn nothing for the exercise it cheats on and full marks
+for the honest ones.
 
 A case's ``files(answers)`` returns the submission's files as ``{name: text}``; ``answers(**cells)``
 is the reference solution's notebook with the named solution cells (by grade_id) replaced.
@@ -12,6 +14,7 @@ import nbformat
 
 NOTEBOOK = "losses.ipynb"
 RIGHT_L1 = "def l1(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"
+WRONG_MSE = "def mse(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"
 
 
 def notebook(nb, name=NOTEBOOK):
@@ -95,4 +98,30 @@ CASES = [
     dict(student="missing", about="only an unrelated notebook handed in, with another", score=0,
          files=lambda answers: {**notebook(answers(), "scratch.ipynb"), **notebook(answers(), "other.ipynb")},
          says="No notebook named losses.ipynb was handed in"),
+    # Attempts to cheat: mse is wrong (L1 instead of squared errors) and something tries to hide it.
+    dict(student="liar", about="mse returns an object that says it equals anything", score=21,
+         files=lambda answers: notebook(answers(mse=(
+             "class Anything:\n    def __eq__(self, other):\n        return True\n\n    __hash__ = None\n\n"
+             "def mse(y_pred, y):\n    return Anything()\n"))), says="expected numbers"),
+    dict(student="patcher", about="a wrong mse, and numpy's comparisons and np.abs patched to agree", score=21,
+         files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+             "np.allclose = np.array_equal = lambda *args, **kwargs: True\n"
+             "np.isclose = lambda a, b, *args, **kwargs: np.ones(np.shape(a), bool)\n"
+             "np.testing.assert_allclose = lambda *args, **kwargs: None\n"
+             "torch.allclose = lambda *args, **kwargs: True\n"
+             "np.abs = np.absolute = lambda x, *args, **kwargs: 0 * np.asarray(x)\n"))),
+         says="values differ"),
+    dict(student="helpers", about="a wrong mse, and the course's check functions replaced by no-ops", score=21,
+         files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+             "import trainlab.checks, trainlab.grading\n"
+             "trainlab.checks.check_close = trainlab.grading.check_against_reference = lambda *args, **kwargs: None\n"
+             "check_close = lambda *args, **kwargs: None\n"))), says="values differ"),
+    dict(student="builtins", about="a wrong mse, and built-ins redefined: abs and sum in builtins, isinstance and "
+         "len in the notebook", score=21, files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+             "import builtins\nbuiltins.abs = builtins.sum = lambda *args, **kwargs: 0\n"
+             "isinstance = lambda *args: True\nlen = lambda *args: 0\n"))), says="values differ"),
+    dict(student="swallower", about="a wrong mse, and every exception of later cells swallowed", score=21,
+         files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+             "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"))),
+         says="values differ"),
 ]

@@ -20,8 +20,8 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from preprocessors import (ExecuteAfterCrashes, ShortenHiddenTestErrors, TruncateLongOutputs,  # noqa: E402
-                           UnmarkDuplicateCells)
+from preprocessors import (JudgeTestCells, RecordingExecute, ShortenHiddenTestErrors,  # noqa: E402
+                           TruncateLongOutputs, UnmarkDuplicateCells)
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 ROOT = HERE.parent
@@ -62,14 +62,19 @@ c.Execute.shutdown_kernel = "immediate"  # a graded kernel has nothing to save: 
 # as fast as two alone, and over twice as fast while other processes share the cores.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-# What a real class hands in (see autograder/broken/): a copied graded cell is an ordinary cell,
+# What a real class hands in (see autograder/broken.py): a copied graded cell is an ordinary cell,
 # a deleted test cell is put back and run, a cell that kills the kernel costs only that cell, and
 # a 100 MB line is cut short.
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, UnmarkDuplicateCells, OverwriteKernelspec,
                                       OverwriteCells, CheckCellMetadata]
 c.OverwriteCells.add_missing_cells = True
-c.Autograde.autograde_preprocessors = [ExecuteAfterCrashes, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                                       TruncateLongOutputs, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+c.Autograde.autograde_preprocessors = [RecordingExecute, JudgeTestCells, IgnorePattern, ClearMetadataPreprocessor,
+                                       LimitOutput, TruncateLongOutputs, SaveAutoGrades, AssignLatePenalties,
+                                       CheckCellMetadata]
+# Tests are judged by the grader, not by the student's kernel (see preprocessors.py): a test cell
+# passes only if the values its checks recorded agree with the reference solution's run of it.
+c.JudgeTestCells.source_directory = str(ROOT / "solutions")
+c.JudgeTestCells.cache_directory = str(CLASS_DIR / "reference_records")
 
 # Feedback shows every test's result and message, never hidden tests or their source.
 c.GenerateFeedback.preprocessors = [GetGrades, ShortenHiddenTestErrors, ClearHiddenTests,

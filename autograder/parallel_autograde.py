@@ -9,9 +9,9 @@ configuration, into the shared gradebook. A progress bar shows what is done and 
 
 - Budget: a submission that runs longer than ``--budget`` seconds in all (not per cell; nbgrader's
   Execute.timeout still limits each cell) is stopped, kernel included, and reported.
-- Resumable: ``<class>/autograde_state.json`` remembers each submission's fingerprint (its files,
-  the instructor notebooks and the configuration) and outcome. A second run grades only what is
-  new, changed or failed; ``--force`` grades everything again.
+- Resumable: ``<class>/autograde_state.json`` remembers each submission's fingerprint (its
+  files, the instructor notebooks, the configuration and trainlab) and outcome. A second run
+  grades only what is new, changed or failed; ``--force`` grades everything again.
 - A notebook handed in under another name is graded as the one it stands for; a submission
   nbgrader cannot grade (not JSON, no notebook, over budget) gets a feedback page saying why
   (see submissions.py).
@@ -62,12 +62,14 @@ def submissions(coursedir, assignments, students):
                   if (not assignments or a in assignments) and (not students or s in students))
 
 
-def fingerprint(*folders):
-    """sha256 over the names and bytes of every file in ``folders``: changes when any file does."""
+def fingerprint(*paths):
+    """sha256 over the names and bytes of the files at ``paths`` (files, or folders taken whole)."""
     digest = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for root in map(Path, paths):
+        files = [root] if root.is_file() else sorted(
+            path for path in root.rglob("*") if path.is_file() and "__pycache__" not in path.parts)
+        for path in files:
+            digest.update(str(path.relative_to(root.parent)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -78,9 +80,9 @@ class State:
         self.path = Path(path)
         self.entries = json.loads(self.path.read_text()) if self.path.exists() else {}
 
-    def up_to_date(self, key, print_):
+    def up_to_date(self, key, digest):
         entry = self.entries.get(key, {})
-        return entry.get("status") == "graded" and entry.get("fingerprint") == print_
+        return entry.get("status") == "graded" and entry.get("fingerprint") == digest
 
     def record(self, key, **entry):
         self.entries[key] = entry
@@ -139,7 +141,7 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
     logs = class_dir / "logs" / "autograde"
     logs.mkdir(parents=True, exist_ok=True)
     state = State(class_dir / "autograde_state.json")
-    config_print = fingerprint(HERE / "nbgrader_config.py", HERE / "preprocessors.py")
+    config_digest = fingerprint(HERE / "nbgrader_config.py", HERE / "preprocessors.py", ROOT / "lib" / "trainlab")
 
     todo, skipped = [], 0
     for assignment, student in submissions(coursedir, set(assignments), set(students)):
@@ -148,11 +150,11 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
         key = f"{assignment}/{student}"
         for renamed, name in adopt_renamed_notebooks(folder, expected_notebooks(source)):
             print(f"{key}: {renamed} handed in, graded as {name}")
-        print_ = fingerprint(folder, source) + config_print
-        if not force and state.up_to_date(key, print_):
+        digest = fingerprint(folder, source) + config_digest
+        if not force and state.up_to_date(key, digest):
             skipped += 1
         else:
-            todo.append((assignment, student, key, print_))
+            todo.append((assignment, student, key, digest))
 
     with api.gradebook as gradebook:  # before the children: no two of them create the same student
         for student in sorted({student for _, student, _, _ in todo}):
@@ -167,13 +169,13 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
                bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed, ETA {remaining} {postfix}")
     while queue or running:
         while queue and len(running) < workers:
-            assignment, student, key, print_ = queue.pop(0)
+            assignment, student, key, digest = queue.pop(0)
             log_path = logs / f"{assignment}.{student}.log"
             process = fork.Process(target=grade_one, args=(assignment, student, log_path), daemon=False)
             process.start()
-            running[process] = (assignment, student, key, print_, log_path, time.monotonic())
+            running[process] = (assignment, student, key, digest, log_path, time.monotonic())
         time.sleep(0.05)
-        for process, (assignment, student, key, print_, log_path, start) in list(running.items()):
+        for process, (assignment, student, key, digest, log_path, start) in list(running.items()):
             seconds = time.monotonic() - start
             if process.exitcode is None and seconds <= budget:
                 continue
@@ -189,7 +191,7 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
             process.close()
             del running[process]
             results[(assignment, student)] = (status, seconds, message)
-            state.record(key, status=status, fingerprint=print_, seconds=round(seconds, 2), message=message)
+            state.record(key, status=status, fingerprint=digest, seconds=round(seconds, 2), message=message)
             failures = sum(result[0] != "graded" for result in results.values())
             bar.set_postfix_str(f"({failures} not graded)" if failures else "")
             bar.update()

@@ -1,12 +1,22 @@
 """nbgrader preprocessors of the course, each doing one thing."""
 
 import copy
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
 
+import nbformat
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
+
+from trainlab import records
+from trainlab.checks import CheckFailed, check_close
 
 
 class ShortenHiddenTestErrors(NbGraderPreprocessor):
@@ -36,7 +46,12 @@ class ExecuteAfterCrashes(Execute):
     stay as they were), and grading goes on with the next cell.
     """
 
+    def on_kernel_start(self):
+        """Called when a kernel is ready, before the first cell runs in it (subclasses hook in)."""
+
     def preprocess_cell(self, cell, resources, index):
+        if index == 0:
+            self.on_kernel_start()
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -48,6 +63,7 @@ class ExecuteAfterCrashes(Execute):
                            "again and went on after this one; what this cell defines is missing."]))
             run_sync(self.km.restart_kernel)(now=True)
             run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
+            self.on_kernel_start()
             for number, earlier in enumerate(self.nb.cells[:index]):
                 if earlier.cell_type == "code":
                     super().preprocess_cell(copy.deepcopy(earlier), resources, number)
@@ -83,3 +99,142 @@ class UnmarkDuplicateCells(NbGraderPreprocessor):
         if cell.metadata.get("nbgrader") == {}:
             del cell.metadata["nbgrader"]
         return cell, resources
+
+
+# Run in the student's kernel when it starts: the modules whose functions checks rely on, as they are
+# before any student code runs.
+SNAPSHOT = """\
+import builtins, math, numpy, numpy.testing, torch, torch.nn.functional, torch.testing
+__trainlab_pristine__ = [(module, dict(vars(module))) for module in
+                         (builtins, math, numpy, numpy.testing, torch, torch.nn.functional, torch.testing)]
+"""
+
+# Run before each test cell: undo what earlier cells did to those modules, to the names that shadow
+# built-ins and to the course's helpers (trainlab is imported afresh and the set-up cell runs again).
+RESTORE = """\
+import sys as _sys
+for _module, _saved in __trainlab_pristine__:
+    vars(_module).update(_saved)
+for _name in [n for n in list(globals()) if not n.startswith("_") and n in vars(_sys.modules["builtins"])]:
+    del globals()[_name]
+for _name in [n for n in _sys.modules if n == "trainlab" or n.startswith("trainlab.")]:
+    del _sys.modules[_name]
+"""
+
+
+def is_test_cell(cell):
+    nbgrader = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and nbgrader.get("grade") and not nbgrader.get("solution")
+
+
+class RecordingExecute(ExecuteAfterCrashes):
+    """Execute that keeps what each cell's checks record (trainlab.records) for JudgeTestCells.
+
+    The kernel writes its records to a file named in $TRAINLAB_RECORD; what a cell appends while
+    it runs goes to ``resources["trainlab_records"][cell index]``. Before each test cell the
+    kernel's modules, built-in names and course helpers are put back as they were (SNAPSHOT,
+    RESTORE, then the set-up cell again), so that what one exercise's code patched cannot make
+    another exercise's tests fail or pass.
+    """
+
+    def preprocess(self, nb, resources=None, km=None):
+        descriptor, self.records_path = tempfile.mkstemp(prefix="trainlab-records-", suffix=".jsonl")
+        os.close(descriptor)
+        self.records = {}
+        os.environ["TRAINLAB_RECORD"] = self.records_path  # the kernel inherits it
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        finally:
+            del os.environ["TRAINLAB_RECORD"]
+            os.unlink(self.records_path)
+        resources["trainlab_records"] = self.records
+        return nb, resources
+
+    def run_quietly(self, code):
+        """Run ``code`` in the kernel, outside any cell; its outputs and errors go nowhere."""
+        try:
+            run_sync(self.kc.execute_interactive)(code, silent=True, store_history=False, timeout=self.timeout,
+                                                  output_hook=lambda message: None)
+        except TimeoutError:  # a kernel too broken to answer: its test cells will tell
+            self.log.warning("the kernel did not answer the grader's set-up in %s s", self.timeout)
+
+    def on_kernel_start(self):
+        self.run_quietly(SNAPSHOT)
+
+    def preprocess_cell(self, cell, resources, index):
+        if is_test_cell(cell):
+            setup = next(c for c in self.nb.cells if c.cell_type == "code")
+            self.run_quietly(RESTORE + setup.source)
+        start = os.path.getsize(self.records_path)
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        self.records[index], _ = records.read(self.records_path, start)
+        return cell, resources
+
+
+def judge(student, reference):
+    """Why the student's records of a test cell fail against the reference's, or None if they pass.
+
+    Each check passes when the student's value is within the check's tolerance of the value the
+    oracle gave when the reference solution ran the same cell (or, for a check whose oracle uses
+    the student's other results, of the value it gave in the student's run); the comparison runs
+    here, in the grader, whatever the kernel did to its own functions.
+    """
+    if len(student) != len(reference):
+        return (f"the grader expected {len(reference)} checks in this cell and saw {len(student)}: "
+                "the course's check functions must be left as they are")
+    for mine, right in zip(student, reference):
+        actual = records.decode(mine.get("actual", {}))
+        if actual is None:
+            return f"✗ {right['name']}: the result is not a number or an array of numbers"
+        expected = records.decode((mine if right.get("oracle_uses_student") else right).get("expected", {}))
+        if expected is None:
+            return f"✗ {right['name']}: the oracle's value could not be read"
+        try:
+            check_close(actual, expected, name=right["name"], oracle=right["oracle"],
+                        rtol=right["rtol"], atol=right["atol"], check_dtype=right["check_dtype"],
+                        hint=right["hint"], quiet=True)
+        except CheckFailed as failure:
+            return str(failure)
+    return None
+
+
+class JudgeTestCells(NbGraderPreprocessor):
+    """Fail the test cells whose recorded results the grader's own comparison rejects.
+
+    Runs after RecordingExecute. The reference records come from running the instructor's
+    notebook the same way, once per assignment (cached in ``cache_directory``). A test cell that
+    already failed stays as it is; one that passed in the kernel but not here gets an error
+    ``GraderCheckFailed`` with the grader's message, so it earns no points.
+    """
+
+    source_directory = Unicode(help="the instructor notebooks: <source_directory>/<assignment>/").tag(config=True)
+    cache_directory = Unicode(help="where the reference records are kept").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        student = resources.pop("trainlab_records")
+        reference = self.reference_records(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"])
+        for index, cell in enumerate(nb.cells):
+            if not is_test_cell(cell) or any(o.output_type == "error" for o in cell.outputs):
+                continue
+            problem = judge(student.get(index, []), reference.get(cell.metadata.nbgrader.grade_id, []))
+            if problem:
+                cell.outputs.append(new_output("error", ename="GraderCheckFailed", evalue=problem,
+                                               traceback=[f"GraderCheckFailed: {problem}"]))
+        return nb, resources
+
+    def reference_records(self, assignment, notebook):
+        """{grade_id: records} of the instructor notebook's test cells, computed once and cached."""
+        source = Path(self.source_directory) / assignment / f"{notebook}.ipynb"
+        key = hashlib.sha256(source.read_bytes() + Path(records.__file__).read_bytes()).hexdigest()[:16]
+        cache = Path(self.cache_directory) / assignment / f"{notebook}.{key}.json"
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with open(cache.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one grader computes them, the others wait and read
+            if not cache.exists():
+                self.log.info("running %s to record the reference's checks", source)
+                executed, resources = RecordingExecute(config=self.config).preprocess(
+                    nbformat.read(source, as_version=4), {"metadata": {"path": str(source.parent)}})
+                by_cell = resources["trainlab_records"]
+                cache.write_text(json.dumps({cell.metadata.nbgrader.grade_id: by_cell.get(index, [])
+                                             for index, cell in enumerate(executed.cells) if is_test_cell(cell)}))
+        return json.loads(cache.read_text())

@@ -4,9 +4,12 @@
 and raises :class:`CheckFailed` (an ``AssertionError``) with a readable report when they
 do not: what was wrong (nothing returned, wrong shape or dtype, NaN or inf, values too
 far apart), the worst relative error and where it happens, the tolerance, and a hint.
+When the grader runs the notebook, each check also records its values (trainlab.records).
 """
 
 import numpy as np
+
+from trainlab.records import record
 
 # Default tolerances per floating-point precision: (rtol, atol).
 TOLERANCES = {
@@ -66,7 +69,7 @@ def _where(index):
 
 
 def check_close(actual, expected, *, name="result", oracle="the expected value",
-                rtol=None, atol=None, check_dtype=False, hint=None, quiet=False):
+                rtol=None, atol=None, check_dtype=False, hint=None, quiet=False, oracle_uses_student=False):
     """Check that ``actual`` equals ``expected`` within a tolerance; report either way.
 
     actual:   what the student's code returned (array-like of any shape, or a scalar).
@@ -76,8 +79,13 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
         the expected dtype (float64: 1e-7, 1e-10; float32: 1e-5, 1e-7).
     check_dtype: also require actual's dtype to equal expected's (e.g. float32 in, float32 out).
     hint: what usually causes a failure here; shown only when the check fails.
+    oracle_uses_student: ``expected`` was computed from other results of the student's code (their
+        own mini-batches, their training trajectory); the grader then judges ``actual`` against it
+        rather than against the reference solution's run of the same check.
     """
     __tracebackhide__ = True
+    record(actual, expected, name=name, oracle=oracle, rtol=rtol, atol=atol, check_dtype=check_dtype, hint=hint,
+           oracle_uses_student=oracle_uses_student)
     if actual is None:
         _fail(name, "got None.", hint or "Does your function end with a `return` statement?")
     expected, returned = as_numpy(expected), type(actual).__name__

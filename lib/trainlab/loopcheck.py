@@ -93,7 +93,7 @@ def check_training_epoch(train_one_epoch, seed=0):
                         oracle=f"the gradient of batch {number}'s loss at the weights before the step",
                         hint=ACCUMULATION_HINT if number else
                         "Compute the loss of the batch with the model's output, then loss.backward().",
-                        quiet=True)
+                        quiet=True, oracle_uses_student=True)
     try:
         returned = [float(value) for value in returned]
     except (TypeError, ValueError, RuntimeError):
@@ -103,7 +103,7 @@ def check_training_epoch(train_one_epoch, seed=0):
               "Append loss.item() (a float, not the tensor) for every batch and return the list.")
     check_close(np.array(returned), np.array(expected_losses), rtol=1e-5, atol=1e-7,
                 name="the returned batch losses", oracle="each batch's loss before its step", quiet=True,
-                hint="Return loss.item() of every batch, in order.")
+                hint="Return loss.item() of every batch, in order.", oracle_uses_student=True)
     print(f"✓ train_one_epoch: {len(batches)} steps, each with its own batch's gradient at the current "
           f"weights, in training mode; the {len(batches)} losses returned match")
 
