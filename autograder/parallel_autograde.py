@@ -126,10 +126,10 @@ def last_error(log_path):
 def explain(coursedir, assignment, student, status, seconds, log_tail):
     """The student's explanation of a submission nbgrader could not grade, as a feedback page too."""
     expected = expected_notebooks(Path(coursedir.root) / coursedir.source_directory / assignment)
-    message = explain_failure(Path(coursedir.submitted_directory) / student / assignment, expected, status,
-                              seconds, log_tail)
-    write_failure_feedback(Path(coursedir.feedback_directory) / student / assignment, expected, assignment,
-                           student, message)
+    submission = Path(coursedir.submitted_directory) / student / assignment
+    message = explain_failure(submission, expected, status, seconds, log_tail)
+    write_failure_feedback(submission, Path(coursedir.feedback_directory) / student / assignment, expected,
+                           assignment, student, message)
     return message
 
 

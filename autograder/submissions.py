@@ -66,10 +66,17 @@ def explain_failure(folder, expected, status, seconds, log_tail):
             "that Restart Kernel and Run All Cells works on your computer, then ask.")
 
 
-def write_failure_feedback(feedback_folder, expected, assignment, student, message):
-    """A feedback page per expected notebook in ``feedback_folder`` that explains ``message``."""
+def write_failure_feedback(submission, feedback_folder, expected, assignment, student, message):
+    """A feedback page per expected notebook in ``feedback_folder`` that explains ``message``.
+
+    The submission's timestamp and secret go along, as nbgrader's own feedback has them: nbgrader's
+    release_feedback needs both, and the secret is how the student's fetch_feedback finds the page.
+    """
     feedback_folder = Path(feedback_folder)
     feedback_folder.mkdir(parents=True, exist_ok=True)
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        if (Path(submission) / name).exists():
+            shutil.copyfile(Path(submission) / name, feedback_folder / name)
     for name in expected:
         title = html.escape(f"{assignment} / {Path(name).stem}: not graded")
         (feedback_folder / f"{Path(name).stem}.html").write_text(

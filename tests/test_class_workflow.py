@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import nbformat
 import psutil
@@ -105,3 +106,24 @@ def test_a_submission_over_budget_is_stopped_with_its_kernel_and_tried_again_nex
 
     again = autograde(class_dir, "--budget", "5")  # not skipped: only graded submissions are
     assert "unchanged" not in again.stdout and "01_losses slow: over budget after 5" in again.stdout
+
+
+def test_a_submission_that_cannot_be_graded_still_gets_its_explanation_through_the_exchange(class_dir):
+    from classroom import Student
+
+    nbgrader(class_dir, "release_assignment", CHAPTER, "--force")
+    students = {name: Student(name, class_dir / "home" / name, class_dir / "exchange") for name in ("ada", "cy")}
+    for name, student in students.items():
+        folder = student.fetch(CHAPTER)
+        if name == "ada":
+            nbformat.write(answers(), folder / NOTEBOOK)
+        else:  # saved only in part
+            (folder / NOTEBOOK).write_text('{"cells": [{"cell_type": "code", "source": "def sigmoid(z')
+        student.submit(CHAPTER)
+    nbgrader(class_dir, "collect", CHAPTER)
+    assert autograde(class_dir).returncode == 1  # cy could not be graded
+    nbgrader(class_dir, "generate_feedback", CHAPTER)
+    nbgrader(class_dir, "release_feedback", CHAPTER)  # cy's explanation page does not stop it
+    for name, says in [("ada", "Score: 24"), ("cy", "not valid JSON")]:
+        (page,) = students[name].fetch_feedback(CHAPTER).glob(f"*/{Path(NOTEBOOK).stem}.html")
+        assert says in page.read_text()
