@@ -1,8 +1,7 @@
 """A synthetic class for chapter 2: what each student handed in and the score it must earn.
 
-Each submission starts from the released notebook ("release") or from the reference
-solution ("solution") and replaces the named solution cells (by grade_id) with the code
-given. Out of 24 points: 8 exercises, 1 point per visible test and 2 per hidden test.
+Out of 24 points: 8 exercises, 1 point per visible test and 2 per hidden test.
+See autograder/samples/01_losses.py for the format.
 """
 
 SUBMISSIONS = [
