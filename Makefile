@@ -11,7 +11,7 @@ export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TRAINLAB_CLASS_DIR := $(abspath $(CLASS_DIR))
 
-.PHONY: install lab test bench release release-assignment collect zip-collect autograde feedback release-feedback grades demo
+.PHONY: install lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
 
 install: $(VENV)/.installed
 
@@ -31,11 +31,17 @@ lab: install  ## open the course in JupyterLab
 test: install  ## the whole test suite
 	pytest
 
-bench: install  ## timings: the widgets, chapter 4's engines, and grading STUDENTS (40) x every chapter serially vs in parallel (about an hour)
+bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, grading STUDENTS (40; 0 skips it, else about an hour); one table at the end
+	python tests/benchmarks/bench_notebooks.py
+	python tests/benchmarks/bench_import.py
 	python tests/benchmarks/bench_widget.py
 	python tests/benchmarks/bench_deepnet.py
 	python tests/benchmarks/bench_backprop.py
-	python tests/benchmarks/bench_autograde.py --students $(STUDENTS)
+	$(if $(filter-out 0,$(STUDENTS)),python tests/benchmarks/bench_autograde.py --students $(STUDENTS))
+	python tests/benchmarks/bench_table.py
+
+bench-quick:  ## make bench without grading a class (a few minutes); the table shows the last autograde record
+	$(MAKE) --no-print-directory bench STUDENTS=0
 
 release: install  ## student notebooks and sealed quizzes from solutions/
 	for chapter in $(CHAPTERS); do \

@@ -1,8 +1,12 @@
-"""Shared fixtures: the course's paths, its nbgrader environment, and notebook timings."""
+"""Shared fixtures: the course's paths, its nbgrader environment, notebook timings, and the
+suite's wall time (build/bench/suite.json, shown by tests/benchmarks/bench_table.py)."""
 
+import json
 import os
+import shlex
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -19,18 +23,39 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 _timings = pytest.StashKey[list]()
+_start = pytest.StashKey[float]()
 
 
 def pytest_configure(config):
     config.stash[_timings] = []
+    config.stash[_start] = time.perf_counter()
 
 
-def pytest_terminal_summary(terminalreporter, config):
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
     timings = config.stash[_timings]
     if timings:
         terminalreporter.section("notebook execution times")
         for name, seconds in timings:
             terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
+    if ran_whole_suite(config, terminalreporter.stats, exitstatus):
+        record_suite_time(config, terminalreporter.stats)
+
+
+def ran_whole_suite(config, stats, exitstatus):
+    """No paths given, nothing deselected (-k, -m, --deselect), no --lf or --collect-only, not interrupted."""
+    return (config.args_source is pytest.Config.ArgsSource.TESTPATHS and not stats.get("deselected")
+            and not getattr(config.option, "lf", False) and not config.option.collectonly
+            and exitstatus != pytest.ExitCode.INTERRUPTED)
+
+
+def record_suite_time(config, stats):
+    """Write the suite's wall time, its counts, the date and the command line to build/bench/suite.json."""
+    record = {"date": datetime.now().astimezone().isoformat(timespec="seconds"),
+              "wall_s": time.perf_counter() - config.stash[_start],
+              **{outcome: len(stats.get(outcome, [])) for outcome in ("passed", "failed", "error", "skipped")},
+              "command": shlex.join(["pytest", *config.invocation_params.args])}
+    (ROOT / "build" / "bench").mkdir(parents=True, exist_ok=True)
+    (ROOT / "build" / "bench" / "suite.json").write_text(json.dumps(record, indent=1) + "\n")
 
 
 @pytest.fixture

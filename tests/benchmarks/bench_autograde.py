@@ -6,7 +6,7 @@ hands in the chapter's sample k mod (number of samples), so the class mixes righ
 typical wrong answers. The same files are graded twice, in two class folders: by plain
 ``nbgrader autograde CHAPTER`` (one process per chapter, a submission at a time, as nbgrader
 does) and by ``autograder/parallel_autograde.py``. Prints the times, seconds per notebook, the
-throughput ratio, and whether both gradebooks hold the same scores.
+throughput ratio, and whether both gradebooks hold the same scores; saves them for bench_table.py.
 """
 
 import argparse
@@ -20,7 +20,8 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
+from timing import ROOT, save_record
+
 sys.path.insert(0, str(ROOT / "autograder"))
 from demo import submission  # noqa: E402
 
@@ -83,6 +84,11 @@ def main():
     print(f"serial nbgrader done in {serial:.0f} s", flush=True)
     parallel = timed([sys.executable, "autograder/parallel_autograde.py", *chapters], parallel_dir)
     same = scores(serial_dir) == scores(parallel_dir)
+    save_record("autograde", {
+        "students": args.students, "chapters": chapters, "notebooks": notebooks, "cores": os.cpu_count(),
+        "serial_s": serial, "serial_s_per_notebook": serial / notebooks,
+        "parallel_s": parallel, "parallel_s_per_notebook": parallel / notebooks,
+        "ratio": serial / parallel, "scores_identical": same})
 
     print(f"\n| grader | notebooks | total | per notebook | throughput |\n| :- | -: | -: | -: | -: |")
     print(f"| nbgrader autograde, serial | {notebooks} | {serial:.0f} s | {serial / notebooks:.2f} s | 1.00x |")

@@ -4,8 +4,8 @@ Prints a table: building a Race, one frame (a step-slider change: moving the art
 ``draw_idle``), one render of the figure (what the front end waits for after each frame),
 the trajectories of 5 racers x 500 steps, a learning-rate change, and the static export.
 No front end is attached, so ``draw_idle`` only queues a message, as it does in JupyterLab.
+Saves the frame and the trajectories for bench_table.py.
 """
-
 
 import numpy as np
 import torch
@@ -13,7 +13,7 @@ import torch
 from trainlab.race import Race
 from trainlab.trajectories import follow, torch_update
 
-from timing import header, row, timings
+from timing import header, row, save_record, timings
 
 
 def gd(w, dw, config):
@@ -34,8 +34,8 @@ def main():
     row("Race() construction (4 torch racers x 200)", timings(lambda i: Race(), 20))
 
     race = Race(racers, steps=500)
-    row("frame: step slider change + draw_idle", timings(lambda i: setattr(race.step_slider, "value", i), 200),
-        "200 changes, 5 racers")
+    figures = {"frame": row("frame: step slider change + draw_idle",
+                            timings(lambda i: setattr(race.step_slider, "value", i), 200), "200 changes, 5 racers")}
     race.canvas.syncing_data_url = False  # as once JupyterLab shows the canvas: no PNG copy in the model
     race.canvas.draw()
     width, height = race.plot.figure.bbox.size
@@ -46,7 +46,8 @@ def main():
         for update, config in race.racers.values():
             follow(update, race.landscape.gradient, race.start, 500, config)
 
-    row("trajectories: 5 racers x 500 steps", timings(trajectories, 20), "2 numpy + 3 torch_update racers")
+    figures["trajectories"] = row("trajectories: 5 racers x 500 steps", timings(trajectories, 20),
+                                  "2 numpy + 3 torch_update racers")
     for name in ("GD (numpy)", "Adam (torch)"):
         update, config = race.racers[name]
         row(f"  of which {name}", timings(lambda i: follow(update, race.landscape.gradient, race.start, 500,
@@ -59,6 +60,7 @@ def main():
     html = []
     row("static export: to_html(), 60 frames", timings(lambda i: html.append(default.to_html()), 1),
         f"{len(html[0]) / 1e6:.2f} MB of HTML")
+    save_record("widget", figures)
 
 
 if __name__ == "__main__":
