@@ -14,6 +14,7 @@ TIME = HEADER.index("time")  # the one column aligned right
 
 
 def duration(seconds):
+    """Milliseconds below a second, else seconds."""
     return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
@@ -43,10 +44,10 @@ def suite_rows(record):
 
 
 def autograde_rows(record):
-    class_ = f"{record['students']} students x {len(record['chapters'])} chapters = {record['notebooks']} notebooks"
-    return [(f"autograde {class_}, serial nbgrader", duration(record["serial_s"]),
+    graded = f"{record['students']} students x {len(record['chapters'])} chapters = {record['notebooks']} notebooks"
+    return [(f"autograde {graded}, serial nbgrader", duration(record["serial_s"]),
              f"{duration(record['serial_s_per_notebook'])} per notebook"),
-            (f"autograde {class_}, parallel", duration(record["parallel_s"]),
+            (f"autograde {graded}, parallel", duration(record["parallel_s"]),
              f"{duration(record['parallel_s_per_notebook'])} per notebook, {record['ratio']:.2f}x on "
              f"{record['cores']} cores, scores identical: {'yes' if record['scores_identical'] else 'NO'}")]
 
