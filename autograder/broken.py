@@ -15,6 +15,8 @@ import nbformat
 NOTEBOOK = "losses.ipynb"
 RIGHT_L1 = "def l1(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"
 WRONG_MSE = "def mse(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"
+# Where the test serves a right mse to any submission that asks over the network.
+SOLUTION_SERVER = ("127.0.0.1", 47631)
 
 
 def notebook(nb, name=NOTEBOOK):
@@ -124,4 +126,30 @@ CASES = [
          files=lambda answers: notebook(answers(mse=WRONG_MSE + (
              "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"))),
          says="values differ"),
+    # Attempts to get out of the sandbox: each would earn the mse points, or harm the class, if it worked.
+    dict(student="peeker", about="a wrong mse, replaced by the instructor notebook's if it can be read", score=21,
+         files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+             "import json\nfrom trainlab.grading import solutions_dir\ntry:\n"
+             "    cells = json.loads((solutions_dir() / '01_losses' / 'losses.ipynb').read_text())['cells']\n"
+             "    exec(next(''.join(c['source']) for c in cells if c['metadata'].get('nbgrader', {}).get('grade_id')"
+             " == 'mse'))\nexcept OSError as error:\n    print('could not read the solutions:', error)\n"))),
+         says="could not read the solutions"),
+    dict(student="borrower", about="mse taken from trainlab.grading.reference", score=21,
+         files=lambda answers: notebook(answers(mse=(
+             "from trainlab.grading import reference\nmse = reference('01_losses', 'mse')\n"))),
+         says="keeps the reference solution's mse (01_losses) to itself"),
+    dict(student="caller", about="a wrong mse, replaced by one fetched over the network if it can be reached",
+         score=21, files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+             f"import socket\ntry:\n    with socket.create_connection({SOLUTION_SERVER}, timeout=5) as server:\n"
+             "        exec(server.recv(10_000).decode())\nexcept OSError as error:\n"
+             "    print('no network:', error)\n"))), says="no network"),
+    dict(student="vandal", about="a wrong mse, and the gradebook and every other submission overwritten", score=21,
+         files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+             "from pathlib import Path\nclass_dir = Path.cwd().parents[2]\n"
+             "others = [path for path in class_dir.glob('*/*/01_losses/*.ipynb') if path.parent != Path.cwd()]\n"
+             "print('other submissions in sight:', len(others))\n"
+             "for victim in [class_dir / 'gradebook.db', *others]:\n"
+             "    try:\n        victim.write_text('vandal was here')\n    except OSError as error:\n"
+             "        print('could not write:', error)\n"))),
+         says="other submissions in sight: 0"),
 ]

@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from preprocessors import (JudgeTestCells, RecordingExecute, ShortenHiddenTestErrors,  # noqa: E402
                            TruncateLongOutputs, UnmarkDuplicateCells)
+from sandbox import SandboxedKernelManager  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 ROOT = HERE.parent
@@ -71,6 +72,10 @@ c.OverwriteCells.add_missing_cells = True
 c.Autograde.autograde_preprocessors = [RecordingExecute, JudgeTestCells, IgnorePattern, ClearMetadataPreprocessor,
                                        LimitOutput, TruncateLongOutputs, SaveAutoGrades, AssignLatePenalties,
                                        CheckCellMetadata]
+# Student code runs in a bubblewrap sandbox (see sandbox.py): it sees neither the course (solutions,
+# autograder) nor the class (gradebook, other submissions), has no network and writes only to its folder.
+c.RecordingExecute.kernel_manager_class = SandboxedKernelManager
+c.SandboxedKernelManager.hidden = [str(ROOT), str(CLASS_DIR)]
 # Tests are judged by the grader, not by the student's kernel (see preprocessors.py): a test cell
 # passes only if the values its checks recorded agree with the reference solution's run of it.
 c.JudgeTestCells.source_directory = str(ROOT / "solutions")

@@ -141,7 +141,8 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
     logs = class_dir / "logs" / "autograde"
     logs.mkdir(parents=True, exist_ok=True)
     state = State(class_dir / "autograde_state.json")
-    config_digest = fingerprint(HERE / "nbgrader_config.py", HERE / "preprocessors.py", ROOT / "lib" / "trainlab")
+    config_digest = fingerprint(HERE / "nbgrader_config.py", HERE / "preprocessors.py", HERE / "sandbox.py",
+                                ROOT / "lib" / "trainlab")
 
     todo, skipped = [], 0
     for assignment, student in submissions(coursedir, set(assignments), set(students)):

@@ -9,12 +9,14 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
+from sandbox import SandboxedKernelManager
 from trainlab import records
 from trainlab.checks import CheckFailed, check_close
 
@@ -134,21 +136,28 @@ class RecordingExecute(ExecuteAfterCrashes):
     it runs goes to ``resources["trainlab_records"][cell index]``. Before each test cell the
     kernel's modules, built-in names and course helpers are put back as they were (SNAPSHOT,
     RESTORE, then the set-up cell again), so that what one exercise's code patched cannot make
-    another exercise's tests fail or pass.
+    another exercise's tests fail or pass. With a SandboxedKernelManager (kernel_manager_class),
+    the kernel's private folder is the one that holds the records file.
     """
 
     def preprocess(self, nb, resources=None, km=None):
-        descriptor, self.records_path = tempfile.mkstemp(prefix="trainlab-records-", suffix=".jsonl")
-        os.close(descriptor)
-        self.records = {}
-        os.environ["TRAINLAB_RECORD"] = self.records_path  # the kernel inherits it
-        try:
-            nb, resources = super().preprocess(nb, resources, km)
-        finally:
-            del os.environ["TRAINLAB_RECORD"]
-            os.unlink(self.records_path)
+        with tempfile.TemporaryDirectory(prefix="trainlab-kernel-") as self.private:
+            self.records_path = os.path.join(self.private, "records.jsonl")
+            open(self.records_path, "w").close()
+            self.records = {}
+            os.environ["TRAINLAB_RECORD"] = self.records_path  # the kernel inherits it
+            try:
+                nb, resources = super().preprocess(nb, resources, km)
+            finally:
+                del os.environ["TRAINLAB_RECORD"]
         resources["trainlab_records"] = self.records
         return nb, resources
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if isinstance(km, SandboxedKernelManager):
+            km.private = self.private  # the records file is there too
+        return km
 
     def run_quietly(self, code):
         """Run ``code`` in the kernel, outside any cell; its outputs and errors go nowhere."""
@@ -185,7 +194,8 @@ def judge(student, reference):
     for mine, right in zip(student, reference):
         actual = records.decode(mine.get("actual", {}))
         if actual is None:
-            return f"✗ {right['name']}: the result is not a number or an array of numbers"
+            kind = mine.get("actual", {}).get("unreadable", "nothing")
+            return f"✗ {right['name']}: the result is not a number or an array of numbers but a {kind}"
         expected = records.decode((mine if right.get("oracle_uses_student") else right).get("expected", {}))
         if expected is None:
             return f"✗ {right['name']}: the oracle's value could not be read"
@@ -233,8 +243,9 @@ class JudgeTestCells(NbGraderPreprocessor):
             fcntl.flock(lock, fcntl.LOCK_EX)  # one grader computes them, the others wait and read
             if not cache.exists():
                 self.log.info("running %s to record the reference's checks", source)
-                executed, resources = RecordingExecute(config=self.config).preprocess(
-                    nbformat.read(source, as_version=4), {"metadata": {"path": str(source.parent)}})
+                instructor = RecordingExecute(config=self.config, kernel_manager_class=AsyncKernelManager)  # unboxed
+                executed, resources = instructor.preprocess(nbformat.read(source, as_version=4),
+                                                            {"metadata": {"path": str(source.parent)}})
                 by_cell = resources["trainlab_records"]
                 cache.write_text(json.dumps({cell.metadata.nbgrader.grade_id: by_cell.get(index, [])
                                              for index, cell in enumerate(executed.cells) if is_test_cell(cell)}))

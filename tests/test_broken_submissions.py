@@ -1,12 +1,15 @@
 """The grader against what real classes hand in (autograder/broken.py), all in one parallel batch:
-every submission earns its expected score, and its feedback says what went wrong."""
+every submission earns its expected score, and its feedback says what went wrong; code that tries to
+get out of the sandbox leaves no trace."""
 
 import csv
 import html
 import os
 import re
+import socketserver
 import subprocess
 import sys
+import threading
 
 import nbformat
 import pytest
@@ -14,7 +17,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
-from broken import CASES  # noqa: E402
+from broken import CASES, SOLUTION_SERVER  # noqa: E402
 from demo import submission  # noqa: E402
 
 CHAPTER = "01_losses"
@@ -42,18 +45,42 @@ def graded(tmp_path_factory):
         (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
         for name, text in case["files"](answers).items():
             (folder / name).write_text(text)
-    run = subprocess.run([sys.executable, "autograder/parallel_autograde.py", CHAPTER], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=900)
+    with RightMseServer() as callers:
+        run = subprocess.run([sys.executable, "autograder/parallel_autograde.py", CHAPTER], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=900)
     print(run.stdout)
     nbgrader("generate_feedback", CHAPTER)
     nbgrader("export", "--to", str(class_dir / "grades.csv"))
     with open(class_dir / "grades.csv") as f:
         scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)}
-    return class_dir, run, scores
+    return class_dir, run, scores, callers
+
+
+class RightMseServer(socketserver.TCPServer):
+    """A server on loopback that hands a right mse to whoever connects, and counts them."""
+
+    allow_reuse_address = True
+
+    def __init__(self):
+        self.callers = []
+        super().__init__(SOLUTION_SERVER, self.Handler)
+
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self):
+            self.server.callers.append(self.client_address)
+            self.request.sendall(b"def mse(y_pred, y):\n    return np.mean((y_pred - y) ** 2)\n")
+
+    def __enter__(self):
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self.callers
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
 
 
 def test_one_batch_grades_everyone_and_names_what_it_could_not_grade(graded):
-    class_dir, run, scores = graded
+    class_dir, run, scores, callers = graded
     assert set(scores) == {case["student"] for case in CASES}
     not_graded = re.findall(r"^  01_losses (\w+): failed", run.stdout, re.MULTILINE)
     assert sorted(not_graded) == sorted(case["student"] for case in CASES if case["score"] == 0)
@@ -61,8 +88,16 @@ def test_one_batch_grades_everyone_and_names_what_it_could_not_grade(graded):
 
 @pytest.mark.parametrize("case", CASES, ids=[case["student"] for case in CASES])
 def test_each_submission_earns_its_score_and_is_told_why(case, graded):
-    class_dir, run, scores = graded
+    class_dir, run, scores, callers = graded
     assert scores[case["student"]] == case["score"], case["about"]
     page = class_dir / "feedback" / case["student"] / CHAPTER / "losses.html"
     text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
     assert case["says"] in text, f"{case['about']}: the feedback does not say {case['says']!r}"
+
+
+def test_code_trying_to_leave_the_sandbox_leaves_no_trace(graded):
+    class_dir, run, scores, callers = graded
+    assert callers == [], "a graded kernel reached the network"
+    written = [path for path in [*class_dir.rglob("*"), *ROOT.glob("*")]
+               if path.is_file() and path.stat().st_size < 10_000 and b"vandal was here" in path.read_bytes()]
+    assert written == [], "a graded kernel wrote outside its own folder"

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from trainlab.checks import CheckFailed, check_close, relative_error, torch_result
+from trainlab.checks import CheckFailed, check_close, check_update, relative_error, torch_result
 
 FAST = settings(max_examples=50, deadline=None)
 
@@ -284,3 +284,30 @@ def test_a_tiny_expected_value_is_judged_by_the_absolute_tolerance(capsys):
 def test_a_zero_relative_tolerance_is_refused():
     with pytest.raises(ValueError, match="rtol"):
         check_close(1.0, 1.0, rtol=0.0)
+
+
+def rmsprop_in_another_order(w, dw, config):
+    """RMSprop as torch computes it, up to the order of the operations (so up to rounding)."""
+    config.setdefault("lr", 1e-2), config.setdefault("alpha", 0.99), config.setdefault("eps", 1e-8)
+    average = config["alpha"] * config.get("square_avg", np.zeros_like(w)) + (1 - config["alpha"]) * dw * dw
+    config["square_avg"] = average
+    return w - config["lr"] / (np.sqrt(average) + config["eps"]) * dw, config
+
+
+@pytest.mark.parametrize("config", [{"lr": 0.01, "alpha": 0.9}, {"lr": 0.02, "alpha": 0.9}, {"lr": 0.01, "alpha": 0.8},
+                                    {"lr": 0.01, "alpha": 0.9, "eps": 1e-6}])
+def test_check_update_passes_a_right_optimizer_whatever_its_rounding(config, capsys):
+    # Left to its own gradients, this RMSprop parts from torch's within 150 steps on all four
+    # settings: near the minimum each step is about lr whatever the gradient, so a difference in
+    # the last bit grows. check_update feeds it the gradients along torch's path instead.
+    check_update(rmsprop_in_another_order, torch.optim.RMSprop, config)
+    assert "matches torch.optim.RMSprop" in capsys.readouterr().out
+
+
+def test_check_update_still_fails_a_wrong_optimizer():
+    def rmsprop_accumulating(w, dw, config):
+        config["square_avg"] = config.get("square_avg", np.zeros_like(w)) + (1 - config["alpha"]) * dw * dw
+        return w - config["lr"] * dw / (np.sqrt(config["square_avg"]) + 1e-8), config
+
+    with pytest.raises(CheckFailed, match="the paths part at step"):
+        check_update(rmsprop_accumulating, torch.optim.RMSprop, {"lr": 0.01, "alpha": 0.9})

@@ -19,6 +19,11 @@ TOLERANCES = {
 }
 
 
+# The expected value of a check whose oracle only the grader knows (a reference solution hidden from
+# the kernel it grades, see trainlab.grading): check_close records the student's value and compares nothing.
+WITHHELD = object()
+
+
 class CheckFailed(AssertionError):
     """A test cell's check failed; the message says what and how to fix it."""
 
@@ -73,7 +78,7 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
     """Check that ``actual`` equals ``expected`` within a tolerance; report either way.
 
     actual:   what the student's code returned (array-like of any shape, or a scalar).
-    expected: the oracle's answer, same shape.
+    expected: the oracle's answer, same shape, or WITHHELD.
     rtol, atol: pass when every relative error |actual - expected| / max(|expected|, atol / rtol)
         is at most rtol, i.e. atol is the absolute tolerance near zero. By default they follow
         the expected dtype (float64: 1e-7, 1e-10; float32: 1e-5, 1e-7).
@@ -86,6 +91,10 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
     __tracebackhide__ = True
     record(actual, expected, name=name, oracle=oracle, rtol=rtol, atol=atol, check_dtype=check_dtype, hint=hint,
            oracle_uses_student=oracle_uses_student)
+    if expected is WITHHELD:
+        if not quiet:
+            print(f"• {name}: handed to the grader, which compares it with {oracle}")
+        return
     if actual is None:
         _fail(name, "got None.", hint or "Does your function end with a `return` statement?")
     expected, returned = as_numpy(expected), type(actual).__name__
@@ -133,8 +142,9 @@ def check_update(update, optimizer_class, config, *, steps=150, lrs=None, seed=0
 
     Both run ``steps`` updates from the same start on a random problem (a quadratic bowl plus
     a tanh ripple, weights of shape (4, 3)) with the hyperparameters in ``config`` and, when
-    given, one learning rate per step ``lrs``. check_close compares the two paths, shape
-    (steps + 1, 4, 3): the index of the worst error says at which step they part.
+    given, one learning rate per step ``lrs``; ``update`` gets the gradients along torch's path
+    (see trajectories.follow). check_close compares the two paths, shape (steps + 1, 4, 3):
+    the index of the worst error says at which step they part.
     """
     __tracebackhide__ = True
     from trainlab.trajectories import follow, torch_update
@@ -150,7 +160,7 @@ def check_update(update, optimizer_class, config, *, steps=150, lrs=None, seed=0
     w0 = rng.normal(size=(4, 3))
     name = getattr(update, "__name__", "update")
     expected = follow(torch_update(optimizer_class), grad, w0, steps, config, lrs)
-    actual = follow(update, grad, w0, steps, config, lrs)
+    actual = follow(update, grad, w0, steps, config, lrs, along=expected)
     try:
         check_close(actual, expected, name=f"{name}, {steps} steps with {_settings(config)}",
                     oracle=f"torch.optim.{optimizer_class.__name__}", hint=hint)

@@ -1,8 +1,11 @@
 """Hidden tests: compare a student's function with the reference solution.
 
 The reference is the instructor notebook's own solution code (``solutions/<chapter>/``),
-loaded when the hidden tests run at grading time, so it is written once and never
-reaches students: released notebooks contain neither the solutions nor the hidden tests.
+loaded when the hidden tests run, so it is written once and never reaches students:
+released notebooks contain neither the solutions nor the hidden tests. A graded student
+kernel cannot see the solutions either (autograder/sandbox.py): there the reference is a
+stand-in, the checks record the student's results, and the grader compares them with the
+results of its own run of the instructor notebook.
 """
 
 import copy
@@ -11,7 +14,12 @@ import json
 import os
 from pathlib import Path
 
-from trainlab.checks import CheckFailed, check_close
+from trainlab import records
+from trainlab.checks import WITHHELD, CheckFailed, check_close
+
+
+class ReferenceWithheld(Exception):
+    """Raised by the stand-in for a reference solution that the grader keeps out of the kernel."""
 
 
 def solutions_dir():
@@ -37,8 +45,21 @@ def _reference_namespace(chapter):
     return namespace
 
 
+def withheld(chapter, name):
+    """A stand-in for the reference function ``name``: calling it raises ReferenceWithheld."""
+    def stand_in(*args, **kwargs):
+        raise ReferenceWithheld(f"the grader keeps the reference solution's {name} ({chapter}) to itself")
+    stand_in.__name__ = name
+    return stand_in
+
+
 def reference(chapter, name):
-    """The reference solution's object called ``name`` in ``chapter`` (e.g. "01_losses")."""
+    """The reference solution's object called ``name`` in ``chapter`` (e.g. "01_losses").
+
+    In a kernel the grader runs without the solutions in sight, a stand-in (see ``withheld``).
+    """
+    if records.recording() and not solutions_dir().exists():
+        return withheld(chapter, name)
     namespace = _reference_namespace(chapter)
     if name not in namespace:
         raise KeyError(f"the reference solution of {chapter} defines no {name!r}")
@@ -51,12 +72,16 @@ def check_against_reference(student, ref, cases, *, name=None, **tolerances):
     cases: {label: tuple of arguments}; arguments are copied per call, so neither
         function can change what the other sees.
     tolerances: passed on to check_close (rtol, atol, check_dtype, hint).
-    Prints one line per case; raises CheckFailed naming the first case that fails.
+    Prints one line per case; raises CheckFailed naming the first case that fails. Where the
+    reference is withheld, only records the student's results, for the grader to compare.
     """
     __tracebackhide__ = True
     name = name or getattr(ref, "__name__", "function")
     for label, args in cases.items():
-        expected = ref(*copy.deepcopy(args))
+        try:
+            expected = ref(*copy.deepcopy(args))
+        except ReferenceWithheld:
+            expected = WITHHELD
         try:
             actual = student(*copy.deepcopy(args))
         except NotImplementedError:

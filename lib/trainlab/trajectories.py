@@ -16,7 +16,7 @@ import inspect
 import numpy as np
 
 
-def follow(update, grad, w0, steps, config=None, lrs=None):
+def follow(update, grad, w0, steps, config=None, lrs=None, along=None):
     """Run ``steps`` updates from ``w0``; return every iterate.
 
     update: ``update(w, dw, config) -> (w, config)``.
@@ -24,6 +24,11 @@ def follow(update, grad, w0, steps, config=None, lrs=None):
     w0: the start (it is not modified); config: hyperparameters (copied, not modified).
     lrs: optional learning rate per step (length ``steps``), set as ``config["lr"]``
         before each update: a learning-rate schedule.
+    along: optional path of shape (steps + 1, *w0.shape), an oracle's: update t then gets the
+        gradient at ``along[t - 1]`` instead of at w. Two implementations of one optimizer fed
+        the same gradients stay within rounding of each other; left to their own gradients,
+        an optimizer that steps by about lr whatever the gradient's size (RMSprop, Adam near a
+        minimum) can amplify a difference in the last bit to one in the second digit.
     Returns an array of shape (steps + 1, *w0.shape) whose row t is w after t updates.
     Once an iterate is NaN or infinite (a diverging run) the remaining rows are NaN.
     """
@@ -35,7 +40,7 @@ def follow(update, grad, w0, steps, config=None, lrs=None):
         for t in range(1, steps + 1):
             if lrs is not None:
                 config["lr"] = lrs[t - 1]
-            w, config = update(w, grad(w), config)
+            w, config = update(w, grad(w if along is None else along[t - 1]), config)
             path[t] = w
             if not np.all(np.isfinite(path[t])):
                 break
