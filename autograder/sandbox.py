@@ -25,6 +25,8 @@ import matplotlib
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import List, Unicode, default, observe
 
+import trainlab
+
 # The kernel's environment keeps these of the grader's, and nothing else: the numerical libraries'
 # settings must stay, or the kernel computes otherwise than the grader's run of the reference
 # (OPENBLAS_CORETYPE picks the kernels, and so the rounding, of numpy's matrix products).
@@ -92,16 +94,18 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not shutil.which("bwrap"):
             raise RuntimeError("the grader runs student code in bubblewrap, which is not installed: "
                                "apt-get install bubblewrap")
+        if not self.private:
+            raise RuntimeError("a sandboxed kernel needs its private folder: set SandboxedKernelManager.private")
         hidden = [str(Path(folder).resolve()) for folder in [*self.hidden, Path.home(), "/run"]]
-        python = {sys.prefix, sys.base_prefix, str(Path(matplotlib.__file__).parents[1])}
-        library = str(Path(__file__).resolve().parents[1] / "lib")
-        visible = sorted(folder for folder in [*python, library] if inside(folder, hidden))
+        python_and_library = {sys.prefix, sys.base_prefix, str(Path(trainlab.__file__).resolve().parents[1])}
+        visible = sorted(folder for folder in python_and_library if inside(folder, hidden))
         home, cache = Path(self.private) / "home", Path(self.private) / "matplotlib"
         home.mkdir(exist_ok=True)
         cache.mkdir(exist_ok=True)
         for fonts in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):  # saves building it anew
             shutil.copy(fonts, cache)
-        environment = kept(self._launch_args.get("env") or os.environ) | {"HOME": str(home), "MPLCONFIGDIR": str(cache)}
+        environment = kept(self._launch_args.get("env") or os.environ)
+        environment |= {"HOME": str(home), "MPLCONFIGDIR": str(cache)}
         cwd = str(Path(self._launch_args.get("cwd") or os.getcwd()).resolve())
         return (bwrap_command(cwd, self.private, hidden, visible, environment)
                 + super().format_kernel_cmd(extra_arguments))
