@@ -11,9 +11,19 @@ export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TRAINLAB_CLASS_DIR := $(abspath $(CLASS_DIR))
 
-.PHONY: install lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
+.PHONY: install debian-packages lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed debian-packages
+
+# Debian packages the course needs besides Python, as command:package: bubblewrap runs graded student
+# code in a sandbox. Installed when missing, as root with apt; otherwise what needs one says so.
+DEBIAN_PACKAGES := bwrap:bubblewrap
+debian-packages:
+	@for pair in $(DEBIAN_PACKAGES); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
