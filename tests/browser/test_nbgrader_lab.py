@@ -1,0 +1,98 @@
+"""nbgrader's JupyterLab extensions on the course: a student fetches and validates a chapter from the
+Assignment List, and the instructor's formgrader lists the chapters and their gradebook.
+
+The chapters are released from notebooks/ to the exchange of a temporary class folder, as
+`make release-assignment` does; the student has a home and configuration of their own, as on a
+JupyterHub (autograder/classroom.py).
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CHAPTERS, ROOT
+
+from .conftest import jupyterlab_server, open_lab
+from .jupyterlab import timed
+
+sys.path.insert(0, str(ROOT / "autograder"))
+from classroom import Student  # noqa: E402
+
+# `nbgrader release_assignment` for every chapter in one process: importing nbgrader takes seconds.
+RELEASE_CHAPTERS = """
+import sys
+from nbgrader.apps.releaseassignmentapp import ReleaseAssignmentApp
+for chapter in sys.argv[1:]:
+    app = ReleaseAssignmentApp()
+    app.initialize([chapter, "--force", "--log-level=WARN"])
+    app.start()
+"""
+CHAPTER, NOTEBOOK = "01_losses", "losses.ipynb"
+
+
+@pytest.fixture(scope="module")
+def class_dir(tmp_path_factory):
+    """A class folder with every chapter released to its exchange."""
+    class_dir = tmp_path_factory.mktemp("class")
+    environment = {**os.environ, "TRAINLAB_CLASS_DIR": str(class_dir)}
+    with timed("nbgrader: release every chapter"):
+        subprocess.run([sys.executable, "-c", RELEASE_CHAPTERS, *CHAPTERS], cwd=ROOT, env=environment, check=True)
+    return class_dir
+
+
+@pytest.fixture(scope="module")
+def student(browser, class_dir, tmp_path_factory):
+    """JupyterLab of the student ada, in her home, with her nbgrader configuration (not the instructor's)."""
+    home = tmp_path_factory.mktemp("home") / "ada"
+    Student("ada", home, exchange=class_dir / "exchange")
+    env = {"HOME": str(home), "USER": "ada", "LOGNAME": "ada", "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+           "JUPYTER_CONFIG_PATH": None}
+    with jupyterlab_server(home, tmp_path_factory.mktemp("student-lab"), env) as server:
+        yield open_lab(browser, *server), home
+
+
+@pytest.fixture(scope="module")
+def instructor(browser, class_dir, tmp_path_factory):
+    """JupyterLab of the instructor, rooted at the course, with its nbgrader configuration and the class."""
+    env = {"JUPYTER_CONFIG_PATH": str(ROOT / "autograder"), "TRAINLAB_CLASS_DIR": str(class_dir)}
+    with jupyterlab_server(ROOT, tmp_path_factory.mktemp("instructor"), env) as server:
+        yield open_lab(browser, *server)
+
+
+def test_student_fetches_a_chapter_and_validates_it(student, checked):
+    lab, home = student
+    checked(lab)
+    lab.menu("Nbgrader", "Assignment List")
+    released = lab.page.locator("#released_assignments_list")
+    for chapter in CHAPTERS:
+        released.get_by_text(chapter, exact=True).wait_for()
+
+    with timed("nbgrader: fetch a chapter"):
+        released.locator(".list_item").filter(has_text=CHAPTER).get_by_role("button", name="Fetch").click()
+        fetched = lab.page.locator("#fetched_assignments_list")
+        fetched.get_by_role("button", name=CHAPTER).wait_for()
+    assert (home / CHAPTER / NOTEBOOK).is_file()
+
+    with timed("nbgrader: validate the fetched chapter"):
+        fetched.get_by_role("button", name=CHAPTER).click()  # shows its notebooks
+        fetched.get_by_role("button", name="Validate").click()
+        dialog = lab.page.locator(".jp-Dialog")
+        dialog.get_by_text("Validation Results").wait_for(timeout=120_000)
+    result = dialog.inner_text()
+    assert "NotImplementedError" in result and "Success!" not in result, result
+    dialog.get_by_role("button", name="Ok").click()
+
+
+def test_instructor_sees_every_chapter_in_formgrader_and_its_gradebook(instructor, checked):
+    checked(instructor)
+    instructor.menu("Nbgrader", "Formgrader")
+    formgrader = instructor.page.frame_locator("iframe").first
+    for chapter in CHAPTERS:
+        row = formgrader.locator("tr").filter(has=formgrader.get_by_text(chapter, exact=True))
+        assert "released" in row.inner_text(), row.inner_text()
+
+    formgrader.get_by_role("link", name="Manual Grading").click()  # the gradebook
+    for chapter in CHAPTERS:
+        formgrader.locator(f"a[href$='/formgrader/gradebook/{chapter}']").wait_for()
