@@ -19,7 +19,7 @@ TOLERATED_CONSOLE_ERRORS = re.compile("|".join([
 # JupyterLab asks its server for news and updates, which the server fetches from the web.
 NEWS_REQUESTS = re.compile(r"/lab/api/(news|update)\b")
 
-# Read-only helpers evaluated in the page: JupyterLab's application is window.jupyterapp
+# Helpers evaluated in the page: JupyterLab's application is window.jupyterapp
 # (--LabApp.expose_app_in_browser), a notebook's panel is found by its path.
 PAGE_HELPERS = """
 window.course = {
@@ -33,13 +33,34 @@ window.course = {
     const session = this.panel(path).sessionContext;
     return session.isReady && session.kernelDisplayStatus === 'idle';
   },
-  // the kernel is idle, no cell shows [*], and the first code cell from `start` on has run
+  idle(path) {  // the kernel is idle and no cell shows [*]
+    return this.ready(path) && !this.waiting(path).length;
+  },
+  // idle, and the first code cell from `start` on has run
   done(path, start) {
+    const first = this.panel(path).content.widgets.slice(start).find(cell => cell.model.type === 'code');
+    return this.idle(path) && first.model.executionCount !== null;
+  },
+  waiting(path) {  // the cells that show [*]
+    return this.panel(path).content.widgets.map((cell, index) => [cell, index])
+      .filter(([cell]) => cell.node.querySelector('.jp-InputPrompt')?.textContent.includes('[*]'))
+      .map(([, index]) => index);
+  },
+  status(path) {
     const panel = this.panel(path);
-    const waiting = [...panel.content.node.querySelectorAll('.jp-InputPrompt')]
-      .some(prompt => prompt.textContent.includes('[*]'));
-    const first = panel.content.widgets.slice(start).find(cell => cell.model.type === 'code');
-    return this.ready(path) && !waiting && first.model.executionCount !== null;
+    return {kernel: panel.sessionContext.kernelDisplayStatus, waiting: this.waiting(path),
+            active: panel.content.activeCellIndex};
+  },
+  // Run > Run Selected Cell and All Below from cell `index` (one round trip, not two clicks);
+  // resolves once those cells have run, or after `seconds`
+  async runFrom(path, index, seconds) {
+    const notebook = this.panel(path).content;
+    notebook.activeCellIndex = index;
+    notebook.deselectAll();
+    // JupyterLab disables "... and All Below" on the last cell
+    const last = index === notebook.widgets.length - 1;
+    const run = window.jupyterapp.commands.execute(last ? 'notebook:run-cell' : 'notebook:run-all-below');
+    await Promise.race([run, new Promise(resolve => setTimeout(resolve, seconds * 1000))]);
   },
   cells(path) {
     return this.panel(path).content.widgets.map((cell, index) => {
@@ -128,30 +149,36 @@ class Notebook:
         """Every cell: index, whether code, execution count, errors ({name, value})."""
         return self.page.evaluate("path => window.course.cells(path)", self.path)
 
-    def run_all(self, timeout=180):
+    def run_all(self, timeout=120):
         """Run > Run All Cells, and wait until it is done. After an error the kernel skips the cells it
-        has already received, so then run again from the first cell that did not run, with Run > Run
-        Selected Cell and All Below, as a student would. Returns the code cells once every one has run."""
+        has received, so then run again from the first cell that did not run, as a student would with
+        Run > Run Selected Cell and All Below. Returns the code cells once every one has run."""
         self.lab.menu("Run", "Run All Cells")
-        start = 0
+        self._wait_until("path => window.course.done(path, 0)", timeout)
+        start = retries = 0
         while True:
-            self.page.wait_for_function("([path, start]) => window.course.done(path, start)", arg=[self.path, start],
-                                        polling=100, timeout=timeout * 1000)
-            cells = self.state()
-            code = [cell for cell in cells if cell["code"]]
+            code = [cell for cell in self.state() if cell["code"]]
             skipped = [cell["index"] for cell in code if cell["count"] is None]
             if not skipped:
                 self.cells = code
                 return code
-            failed = [cell for cell in code if cell["index"] < skipped[0] and cell["count"] is not None][-1:]
-            assert failed and failed[0]["errors"] and skipped[0] > start, (
-                f"Run stopped before cell {skipped[0]} without an error: {failed}")
+            if skipped[0] == start:  # the kernel was still skipping what it had received before
+                retries += 1
+                assert retries <= 3, f"the kernel skipped cell {start} {retries} times"
+            else:
+                failed = [cell for cell in code if start <= cell["index"] < skipped[0]][-1]
+                assert failed["errors"], f"cell {skipped[0]} did not run, and the cell above raised nothing: {code}"
             start = skipped[0]
-            self.page.evaluate("([path, index]) => { const notebook = window.course.panel(path).content;"
-                               " notebook.activeCellIndex = index; notebook.deselectAll(); }", [self.path, start])
-            # JupyterLab disables "... and All Below" on the last cell
-            last = start == len(cells) - 1
-            self.lab.menu("Run", "Run Selected Cell and Do not Advance" if last else "Run Selected Cell and All Below")
+            self.page.evaluate("([path, index, seconds]) => window.course.runFrom(path, index, seconds)",
+                               [self.path, start, timeout])
+            self._wait_until("path => window.course.idle(path)", timeout)
+
+    def _wait_until(self, condition, timeout):
+        """Wait until ``condition(path)`` holds in the page; fail with the notebook's status if it never does."""
+        outcome = self.page.wait_for_function(
+            f"([path, until]) => ({condition})(path) ? 'held' : Date.now() > until && window.course.status(path)",
+            arg=[self.path, (time.time() + timeout) * 1000], polling=100, timeout=(timeout + 10) * 1000).json_value()
+        assert outcome == "held", f"{condition} did not hold in {timeout} s: {outcome}"
 
     def widgets(self, timeout=30):
         """Counts of widget outputs, their views, and "Loading widget..." and "Error displaying widget"
