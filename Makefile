@@ -38,8 +38,17 @@ $(VENV)/.installed: pyproject.toml Makefile
 lab: install  ## open the course in JupyterLab
 	jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: install  ## the whole test suite
+test: install chromium  ## the whole test suite
 	pytest
+
+# The browser tests (tests/browser) drive Debian's chromium: installed with apt when it is missing and
+# we are root; otherwise those tests fail and say why.
+.PHONY: chromium
+chromium:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  echo "Installing Debian's chromium for the browser tests" && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium is missing and cannot be installed here (needs root and apt-get): the browser tests will fail"
 
 bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, grading STUDENTS (40; 0 skips it, else about an hour); one table at the end
 	python tests/benchmarks/bench_notebooks.py

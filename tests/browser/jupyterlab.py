@@ -199,6 +199,15 @@ class Notebook:
                                               await panel.sessionContext.shutdown(); panel.dispose(); }""", self.path)
 
 
+# A click focuses the figure's canvas; its focus ring is not part of the figure.
+NO_FOCUS_RING = ":focus, :focus-visible { outline: none !important; }"
+
+
+def screenshot(locator):
+    """A PNG screenshot of ``locator`` without focus rings."""
+    return locator.screenshot(style=NO_FOCUS_RING)
+
+
 def pixels(png):
     """A PNG screenshot as an array of RGB pixels."""
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
@@ -208,7 +217,7 @@ def settled_screenshot(locator, timeout=20, interval=0.25):
     """A screenshot of ``locator`` once two in a row are equal and it is not one colour; None if never."""
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
-        shot = locator.screenshot()
+        shot = screenshot(locator)
         if shot == last and np.ptp(pixels(shot)) > 0:
             return shot
         last = shot
@@ -220,7 +229,7 @@ def changed_screenshot(locator, before, timeout=20, interval=0.1):
     """The first screenshot of ``locator`` that differs from ``before``; None if none did in time."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        shot = locator.screenshot()
+        shot = screenshot(locator)
         if shot != before:
             return shot
         time.sleep(interval)
