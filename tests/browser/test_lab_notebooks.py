@@ -52,7 +52,8 @@ def test_notebook_runs_and_every_widget_renders(notebook, course, executed):
         f"widget outputs, their views, 'Loading widget...' and 'Error displaying widget' texts: {widgets}")
 
     if notebook.startswith("solutions/"):
-        ran.panel.locator(".jp-OutputArea-output.lm-Panel").first.scroll_into_view_if_needed()
+        first_widget = ran.panel.locator(".jp-OutputArea-output.lm-Panel").first
+        first_widget.evaluate("output => output.scrollIntoView({block: 'start'})")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         ran.panel.screenshot(path=SCREENSHOTS / f"{chapter(notebook)}.png")
 
