@@ -11,19 +11,24 @@ export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TRAINLAB_CLASS_DIR := $(abspath $(CLASS_DIR))
 
-.PHONY: install debian-packages lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
-
-install: $(VENV)/.installed debian-packages
+.PHONY: install lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
 
 # Debian packages the course needs besides Python, as command:package: bubblewrap runs graded student
-# code in a sandbox. Installed when missing, as root with apt; otherwise what needs one says so.
-DEBIAN_PACKAGES := bwrap:bubblewrap
-debian-packages:
-	@for pair in $(DEBIAN_PACKAGES); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
-	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+# code in a sandbox, chromium runs the browser tests. Each is installed when missing, as root with apt;
+# otherwise what needs it fails and says why.
+GRADING_PACKAGES := bwrap:bubblewrap
+TEST_PACKAGES := chromium:chromium
+define install_debian_packages
+	@for pair in $(1); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	fi
+	else echo "missing Debian packages:$$missing (needs root and apt-get to install them)"; fi
+endef
+
+install: $(VENV)/.installed
+	$(call install_debian_packages,$(GRADING_PACKAGES))
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -38,17 +43,9 @@ $(VENV)/.installed: pyproject.toml Makefile
 lab: install  ## open the course in JupyterLab
 	jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: install chromium  ## the whole test suite
+test: install  ## the whole test suite
+	$(call install_debian_packages,$(TEST_PACKAGES))
 	pytest
-
-# The browser tests (tests/browser) drive Debian's chromium: installed with apt when it is missing and
-# we are root; otherwise those tests fail and say why.
-.PHONY: chromium
-chromium:
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  echo "Installing Debian's chromium for the browser tests" && apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
-	  echo "chromium is missing and cannot be installed here (needs root and apt-get): the browser tests will fail"
 
 bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, grading STUDENTS (40; 0 skips it, else about an hour); one table at the end
 	python tests/benchmarks/bench_notebooks.py
