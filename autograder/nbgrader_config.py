@@ -4,8 +4,9 @@ The course root is the folder above this one: ``solutions/`` is nbgrader's sourc
 directory and ``notebooks/`` its release directory. Everything a class produces
 (submissions, autograded notebooks, feedback, the gradebook, the exchange) goes to
 $TRAINLAB_CLASS_DIR, by default ``class/`` in the course root (not under version control).
-$TRAINLAB_RELEASE_DIR moves the release elsewhere (the demo and the tests use it) and
-$TRAINLAB_DB_URL points the gradebook at another database.
+$TRAINLAB_RELEASE_DIR moves the release elsewhere (the demo and the tests use it),
+$TRAINLAB_DB_URL points the gradebook at another database, and $TRAINLAB_REFERENCE_RECORDS
+keeps the records of the instructor notebooks' runs elsewhere (the tests share one folder).
 nbgrader finds this file through JUPYTER_CONFIG_PATH, which the Makefile sets.
 """
 
@@ -28,6 +29,9 @@ c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 ROOT = HERE.parent
 CLASS_DIR = Path(os.environ.get("TRAINLAB_CLASS_DIR", ROOT / "class")).resolve()
 CLASS_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite gradebook needs its folder
+# What the instructor notebooks' checks recorded: the values test cells are judged against.
+REFERENCE_RECORDS = Path(os.environ.get("TRAINLAB_REFERENCE_RECORDS", CLASS_DIR / "reference_records"))
+REFERENCE_RECORDS.mkdir(parents=True, exist_ok=True)  # before any kernel starts, so the sandbox hides it
 
 c.CourseDirectory.course_id = "trainlab"
 c.CourseDirectory.root = str(ROOT)
@@ -75,11 +79,11 @@ c.Autograde.autograde_preprocessors = [RecordingExecute, JudgeTestCells, IgnoreP
 # Student code runs in a bubblewrap sandbox (see sandbox.py): it sees neither the course (solutions,
 # autograder) nor the class (gradebook, other submissions), has no network and writes only to its folder.
 c.RecordingExecute.kernel_manager_class = SandboxedKernelManager
-c.SandboxedKernelManager.hidden = [str(ROOT), str(CLASS_DIR)]
+c.SandboxedKernelManager.hidden = [str(ROOT), str(CLASS_DIR), str(REFERENCE_RECORDS)]
 # Tests are judged by the grader, not by the student's kernel (see preprocessors.py): a test cell
 # passes only if the values its checks recorded agree with the reference solution's run of it.
 c.JudgeTestCells.source_directory = str(ROOT / "solutions")
-c.JudgeTestCells.cache_directory = str(CLASS_DIR / "reference_records")
+c.JudgeTestCells.cache_directory = str(REFERENCE_RECORDS)
 
 # Feedback shows every test's result and message, never hidden tests or their source.
 c.GenerateFeedback.preprocessors = [GetGrades, ShortenHiddenTestErrors, ClearHiddenTests,

@@ -96,7 +96,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                                "apt-get install bubblewrap")
         if not self.private:
             raise RuntimeError("a sandboxed kernel needs its private folder: set SandboxedKernelManager.private")
-        hidden = [str(Path(folder).resolve()) for folder in [*self.hidden, Path.home(), "/run"]]
+        hidden = [str(Path(folder).resolve()) for folder in [*self.hidden, Path.home(), "/run"]
+                  if Path(folder).exists()]
         python_and_library = {sys.prefix, sys.base_prefix, str(Path(trainlab.__file__).resolve().parents[1])}
         visible = sorted(folder for folder in python_and_library if inside(folder, hidden))
         home, cache = Path(self.private) / "home", Path(self.private) / "matplotlib"

@@ -5,6 +5,7 @@ import json
 import os
 import shlex
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +22,8 @@ os.environ["JUPYTER_CONFIG_PATH"] = str(ROOT / "autograder")
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 # Kernels run tiny torch models, as under nbgrader (see autograder/nbgrader_config.py).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The grader runs each instructor notebook once for the whole test session, not once per test class.
+os.environ.setdefault("TRAINLAB_REFERENCE_RECORDS", tempfile.mkdtemp(prefix="trainlab-reference-records-"))
 
 _timings = pytest.StashKey[list]()
 _start = pytest.StashKey[float]()
