@@ -9,8 +9,8 @@ A submission is code from someone else, run by the grader. Inside ``bwrap`` (Deb
 - writable: the submission's own folder, and a private folder that holds the kernel's
   connection file and sockets, the records file, its home folder and matplotlib's cache;
 - no network (a network namespace of its own), no other processes (a PID namespace of its
-  own), a /tmp of its own, and an environment with nothing but what the kernel needs
-  (no database URL, no course paths).
+  own), no capabilities, a /tmp of its own, and an environment with nothing but what the
+  kernel needs (no database URL, no course paths).
 
 The kernel talks with the grader over Unix sockets in the private folder (transport ``ipc``),
 since a network namespace of its own has a loopback of its own too.
