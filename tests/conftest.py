@@ -1,13 +1,11 @@
 """Shared fixtures: the course's paths, its nbgrader environment, notebook timings, and the
 suite's wall time (build/bench/suite.json, shown by tests/benchmarks/bench_table.py)."""
 
-import json
 import os
 import shlex
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -15,6 +13,9 @@ import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+from timing import save_record  # noqa: E402  (the benchmarks' records, which bench_table.py reads)
+
 CHAPTERS = sorted(p.name for p in (ROOT / "solutions").glob("[0-9][0-9]_*"))
 
 # nbgrader finds the course configuration here and runs `alembic` from the venv.
@@ -52,13 +53,10 @@ def ran_whole_suite(config, stats, exitstatus):
 
 
 def record_suite_time(config, stats):
-    """Write the suite's wall time, its counts, the date and the command line to build/bench/suite.json."""
-    record = {"date": datetime.now().astimezone().isoformat(timespec="seconds"),
-              "wall_s": time.perf_counter() - config.stash[_start],
-              **{outcome: len(stats.get(outcome, [])) for outcome in ("passed", "failed", "error", "skipped")},
-              "command": shlex.join(["pytest", *config.invocation_params.args])}
-    (ROOT / "build" / "bench").mkdir(parents=True, exist_ok=True)
-    (ROOT / "build" / "bench" / "suite.json").write_text(json.dumps(record, indent=1) + "\n")
+    """Save the suite's wall time, its counts and the command line, dated, as build/bench/suite.json."""
+    counts = {outcome: len(stats.get(outcome, [])) for outcome in ("passed", "failed", "error", "skipped")}
+    save_record("suite", {"wall_s": time.perf_counter() - config.stash[_start], **counts,
+                          "command": shlex.join(["pytest", *config.invocation_params.args])})
 
 
 @pytest.fixture
