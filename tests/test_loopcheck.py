@@ -1,10 +1,12 @@
 """The training-loop checks pass a correct loop and catch the usual mistakes with the right hint."""
 
+import re
+
 import pytest
 import torch
 
 from trainlab.checks import CheckFailed
-from trainlab.loopcheck import check_evaluation, check_training_epoch
+from trainlab.loopcheck import check_debugged_training, check_evaluation, check_training_epoch
 
 
 def train_one_epoch(model, loader, optimizer, loss_fn, zero_grad=True, train_mode=True, loss_after_step=False):
@@ -111,3 +113,58 @@ def test_an_evaluation_that_trains_fails():
 
     with pytest.raises(CheckFailed, match="changed the weights"):
         check_evaluation(evaluate_and_step)
+
+
+def train_and_validate(model, train_set, val_set, optimizer, epochs, batch_size, generator, shuffle=True,
+                       softmax_first=False, reduction="mean", zero_grad=True, train_mode=True, eval_mode=True,
+                       no_grad=True):
+    loader = torch.utils.data.DataLoader(train_set, batch_size=batch_size, shuffle=shuffle, generator=generator)
+    history = []
+    for _ in range(epochs):
+        if train_mode:
+            model.train()
+        for x, y in loader:
+            if zero_grad:
+                optimizer.zero_grad()
+            outputs = model(x)
+            loss = torch.nn.functional.cross_entropy(outputs.softmax(1) if softmax_first else outputs, y,
+                                                     reduction=reduction)
+            loss.backward()
+            optimizer.step()
+        if eval_mode:
+            model.eval()
+        with torch.set_grad_enabled(not no_grad):
+            x, y = val_set.tensors
+            logits = model(x)
+            history.append((torch.nn.functional.cross_entropy(logits, y).item(),
+                            (logits.argmax(1) == y).double().mean().item()))
+    return history
+
+
+def test_a_correctly_debugged_script_passes(capsys):
+    check_debugged_training(train_and_validate)
+    assert capsys.readouterr().out.startswith("✓ the fixed script: 2 shuffled epochs, 10 steps")
+
+
+@pytest.mark.parametrize("bug, message", [
+    (dict(shuffle=False), "same order every epoch"),
+    (dict(softmax_first=True), "the loss sees probabilities"),
+    (dict(reduction="sum"), "len(batch) times too large"),
+    (dict(softmax_first=True, reduction="sum"), "two bugs in the loss"),
+    (dict(zero_grad=False), "zero_grad"),
+    (dict(train_mode=False), "model.train() at the start of every epoch"),
+    (dict(eval_mode=False), "model.eval()"),
+    (dict(no_grad=False), "torch.no_grad"),
+])
+def test_each_classic_bug_fails_with_the_hint_that_names_it(bug, message):
+    with pytest.raises(CheckFailed, match=r"(?s)" + re.escape(message)):
+        check_debugged_training(lambda *args: train_and_validate(*args, **bug))
+
+
+def test_a_history_averaged_over_batches_or_from_the_wrong_weights_fails():
+    def one_epoch_late(*args):
+        history = train_and_validate(*args)
+        return [history[0]] + history[:-1]
+
+    with pytest.raises(CheckFailed, match="validation loss, accuracy"):
+        check_debugged_training(one_epoch_late)
