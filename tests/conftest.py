@@ -86,8 +86,9 @@ def errors(cell):
 
 
 def solution_lines(notebook):
-    """The lines strictly between the solution markers of every solution cell."""
-    lines, inside = set(), False
+    """The lines strictly between the solution markers of every solution cell, less those the notebook
+    also shows outside its solutions (chapter 6 gives a buggy script whose correct lines its solution keeps)."""
+    lines, shown, inside = set(), set(), False
     for cell in notebook["cells"]:
         for line in "".join(cell["source"]).splitlines():
             if "### END SOLUTION" in line:
@@ -96,4 +97,6 @@ def solution_lines(notebook):
                 lines.add(line.strip())
             elif "### BEGIN SOLUTION" in line:
                 inside = True
-    return lines
+            else:
+                shown.add(line.strip())
+    return lines - shown

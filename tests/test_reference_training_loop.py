@@ -19,10 +19,10 @@ from torch.utils.data import DataLoader, TensorDataset
 from trainlab.checks import check_close
 from trainlab.data import digits
 from trainlab.grading import reference
-from trainlab.loopcheck import check_evaluation, check_training_epoch
+from trainlab.loopcheck import check_debugged_training, check_evaluation, check_training_epoch
 
 FAST = settings(max_examples=30, deadline=None)
-KEYS = ("lr", "train_loss", "test_loss", "test_accuracy")
+KEYS = ("lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy")
 
 
 def ref(name, chapter="06_training_loop"):
@@ -31,17 +31,17 @@ def ref(name, chapter="06_training_loop"):
 
 @pytest.fixture(scope="module")
 def data():
-    """The digits as float32 / int64 tensors: 300 for training, 100 for testing."""
+    """The digits as float32 / int64 tensors: 300 for training, 100 for validation."""
     X, y = digits()
     X, y = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y)
     return X[:300], y[:300], X[300:400], y[300:400]
 
 
 def loaders(data, seed, batch_size=32):
-    X_train, y_train, X_test, y_test = data
+    X_train, y_train, X_val, y_val = data
     generator = torch.Generator().manual_seed(seed)
     train = DataLoader(TensorDataset(X_train, y_train), batch_size=batch_size, shuffle=True, generator=generator)
-    return train, DataLoader(TensorDataset(X_test, y_test), batch_size=64), generator
+    return train, DataLoader(TensorDataset(X_val, y_val), batch_size=64), generator
 
 
 def sequential(seed, n_in=64, n_hidden=32, n_out=10, dropout=0.0):
@@ -120,9 +120,9 @@ def test_fit_matches_the_textbook_loop_with_one_scheduler_step_per_epoch(data, m
         model = sequential(7)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
         scheduler = make_scheduler(optimizer)
-        train, test, _ = loaders(data, seed=8)
+        train, val, _ = loaders(data, seed=8)
         if fit is not None:
-            history = fit(model, train, test, optimizer, scheduler, 4, F.cross_entropy,
+            history = fit(model, train, val, optimizer, scheduler, 4, F.cross_entropy,
                           on_epoch_end=lambda h: calls.append(len(h["train_loss"])), progress=False)
         else:
             history = {key: [] for key in KEYS}
@@ -137,10 +137,12 @@ def test_fit_matches_the_textbook_loop_with_one_scheduler_step_per_epoch(data, m
                     losses.append(loss.item())
                 history["train_loss"].append(float(np.mean(losses)))
                 with torch.no_grad():
-                    logits = torch.cat([model(x) for x, _ in test])
-                    labels = torch.cat([y for _, y in test])
-                history["test_loss"].append(F.cross_entropy(logits, labels).item())
-                history["test_accuracy"].append((logits.argmax(1) == labels).double().mean().item())
+                    X_train, y_train = data[0], data[1]
+                    history["train_accuracy"].append((model(X_train).argmax(1) == y_train).double().mean().item())
+                    logits = torch.cat([model(x) for x, _ in val])
+                    labels = torch.cat([y for _, y in val])
+                history["val_loss"].append(F.cross_entropy(logits, labels).item())
+                history["val_accuracy"].append((logits.argmax(1) == labels).double().mean().item())
                 if scheduler is not None:
                     scheduler.step()
         histories.append(history)
@@ -152,16 +154,37 @@ def test_fit_matches_the_textbook_loop_with_one_scheduler_step_per_epoch(data, m
     assert fitted["train_loss"][-1] < fitted["train_loss"][0]
 
 
-def test_overfit_one_batch_takes_the_loss_from_ln_10_to_nearly_zero(data):
-    X_train, y_train, _, _ = data
-    for seed in range(3):
-        torch.manual_seed(seed)
-        model = ref("MLP")(64, 64, 10)
-        losses = ref("overfit_one_batch")(model, X_train[:32], y_train[:32],
-                                          torch.optim.Adam(model.parameters(), lr=0.01), 150)
-        assert losses.shape == (150,) and losses.dtype == np.float64
-        check_close(losses[0], np.log(10), rtol=0.02, name="initial loss", quiet=True)
-        assert losses[-1] < 1e-2
+def test_train_and_validate_passes_the_debug_check():
+    check_debugged_training(ref("train_and_validate"))
+
+
+def test_train_and_validate_matches_the_textbook_loop_and_learns_the_digits(data):
+    X_train, y_train, X_val, y_val = data
+    results = []
+    for train_fn in (ref("train_and_validate"), None):
+        torch.manual_seed(3)
+        model = nn.Sequential(nn.Linear(64, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 10))
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        generator = torch.Generator().manual_seed(4)
+        if train_fn is not None:
+            history = train_fn(model, TensorDataset(X_train, y_train), TensorDataset(X_val, y_val), optimizer, 6,
+                               32, generator)
+        else:
+            history = []
+            for _ in range(6):
+                model.train()
+                for x, y in DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
+                                       generator=generator):
+                    optimizer.zero_grad()
+                    F.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    logits = model(X_val)
+                history.append((F.cross_entropy(logits, y_val).item(), (logits.argmax(1) == y_val).double().mean().item()))
+        results.append(np.array(history))
+    check_close(results[0], results[1], rtol=1e-5, atol=1e-7, quiet=True)
+    assert results[0][-1, 1] > 0.85
 
 
 @FAST
@@ -190,21 +213,21 @@ def test_a_run_resumed_from_a_checkpoint_equals_the_uninterrupted_run_bit_for_bi
     def build(seed):
         model = sequential(seed, dropout=0.3)
         optimizer = make_optimizer(model.parameters())
-        train, test, generator = loaders(data, seed)
-        return model, optimizer, make_scheduler(optimizer), train, test, generator
+        train, val, generator = loaders(data, seed)
+        return model, optimizer, make_scheduler(optimizer), train, val, generator
 
-    model, optimizer, scheduler, train, test, _ = build(0)
-    uninterrupted = fit(model, train, test, optimizer, scheduler, 5, progress=False)
+    model, optimizer, scheduler, train, val, _ = build(0)
+    uninterrupted = fit(model, train, val, optimizer, scheduler, 5, progress=False)
 
-    model, optimizer, scheduler, train, test, generator = build(0)
-    before = fit(model, train, test, optimizer, scheduler, done, progress=False)
+    model, optimizer, scheduler, train, val, generator = build(0)
+    before = fit(model, train, val, optimizer, scheduler, done, progress=False)
     ref("save_checkpoint")(tmp_path / "run.pt", model, optimizer, scheduler, generator, done)
     saved = torch.load(tmp_path / "run.pt", weights_only=True)  # plain data only
     assert saved["epoch"] == done
-    model, optimizer, scheduler, train, test, generator = build(1)
+    model, optimizer, scheduler, train, val, generator = build(1)
     torch.rand(100)  # the global random state moves on; the checkpoint must restore it
     start = ref("load_checkpoint")(tmp_path / "run.pt", model, optimizer, scheduler, generator)
-    after = fit(model, train, test, optimizer, scheduler, 5 - start, progress=False)
+    after = fit(model, train, val, optimizer, scheduler, 5 - start, progress=False)
     for key in KEYS:
         assert before[key] + after[key] == uninterrupted[key], key
 
