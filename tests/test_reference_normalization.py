@@ -1,8 +1,8 @@
 """The chapter 5 reference solution, which grades every student, agrees with torch everywhere.
 
-Hypothesis draws batch shapes, offsets, scales, eps and momentum; the reference batch norm and
-layer norm (forward, running statistics, evaluation mode, both backward passes) run side by side
-with torch.nn.BatchNorm1d, torch.nn.LayerNorm and torch.nn.functional in float64, and the
+Hypothesis draws batch shapes, offsets, scales, eps and momentum; the reference batch norm, layer
+norm and RMSNorm (forward, running statistics, evaluation mode, the backward passes) run side by side
+with torch.nn.BatchNorm1d, torch.nn.LayerNorm, torch.nn.RMSNorm and torch.nn.functional in float64, and the
 gradients also against central differences.
 """
 
@@ -155,18 +155,34 @@ def test_backward_passes_match_central_differences(norm):
             check_close(actual, wanted, name=f"{backward}: {name}", rtol=1e-6, atol=1e-8, quiet=True)
 
 
-def test_a_batch_of_one_in_training_mode_outputs_beta_where_torch_refuses():
+def test_a_batch_of_one_in_training_mode_raises_as_torch_does_and_eval_mode_takes_it():
     x, gamma, beta = np.array([[3.0, -1.0, 8.0]]), np.array([2.0, 0.5, -1.0]), np.array([0.1, 0.2, 0.3])
     bn_param = {"mode": "train"}
-    with np.errstate(all="ignore"):
-        out, _ = ref("batchnorm_forward")(x, gamma, beta, bn_param)
-    np.testing.assert_array_equal(out, beta[None])
-    assert np.isnan(bn_param["running_var"]).all()  # 0 / 0: why torch raises instead
+    with pytest.raises(ValueError, match="more than one example"):
+        ref("batchnorm_forward")(x, gamma, beta, bn_param)
+    assert "running_var" not in bn_param  # nothing half-updated
     with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
         torch.nn.BatchNorm1d(3)(torch.tensor(x))
     eval_out, _ = ref("batchnorm_forward")(x, gamma, beta, {"mode": "eval"})
     layer = torch.nn.BatchNorm1d(3, dtype=torch.float64).eval()
     check_close(eval_out, torch_layer(layer, x, gamma, beta, np.ones_like(x))[0], name="eval mode", **TIGHT)
+
+
+@FAST
+@given(batches(min_n=1, max_d=24))
+def test_rmsnorm_matches_torch_module_and_its_gradients(batch):
+    x, gamma, _, dout, eps = batch
+    layer = torch.nn.RMSNorm(x.shape[1], eps=eps, dtype=torch.float64)
+    with torch.no_grad():
+        layer.weight.copy_(torch.from_numpy(gamma))
+    x_torch = torch.tensor(x, requires_grad=True)
+    out_torch = layer(x_torch)
+    out_torch.backward(torch.from_numpy(dout))
+    out, cache = ref("rmsnorm_forward")(x, gamma, {"eps": eps})
+    check_close(out, out_torch, name="out", **TIGHT)
+    dx, dgamma = ref("rmsnorm_backward")(dout, cache)
+    check_close(dx, x_torch.grad, name="dx", rtol=1e-8, atol=1e-10, quiet=True)
+    check_close(dgamma, layer.weight.grad, name="dgamma", rtol=1e-8, atol=1e-10, quiet=True)
 
 
 def test_a_batch_of_two_keeps_only_the_signs():

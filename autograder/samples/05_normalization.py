@@ -1,6 +1,6 @@
 """A synthetic class for chapter 5: what each student handed in and the score it must earn.
 
-Out of 18 points: 5 exercises with 6 visible tests (1 point each) and 6 hidden tests (2 each);
+Out of 21 points: 6 exercises with 7 visible tests (1 point each) and 7 hidden tests (2 each);
 batchnorm_forward has two of each (training mode; running statistics and evaluation mode).
 See autograder/samples/01_losses.py for the format.
 """
@@ -17,7 +17,7 @@ HEAD = (
 )
 
 SUBMISSIONS = [
-    dict(student="ada", about="everything right", base="solution", cells={}, score=18),
+    dict(student="ada", about="everything right", base="solution", cells={}, score=21),
     dict(student="bo", about="handed in untouched", base="release", cells={}, score=0),
     dict(
         student="cal",
@@ -37,7 +37,7 @@ SUBMISSIONS = [
             "        out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta\n"
             "        cache = None\n"
             "    return out, cache\n")},
-        score=6,  # every batch-norm test fails (both backward passes get the wrong cache); layer norm keeps 6
+        score=9,  # every batch-norm test fails (both backward passes get the wrong cache); layer norm and RMSNorm keep 9
     ),
     dict(
         student="dee",
@@ -56,6 +56,6 @@ SUBMISSIONS = [
             "        out = gamma * (x - bn_param['running_mean']) / np.sqrt(bn_param['running_var'] + eps) + beta\n"
             "        cache = None\n"
             "    return out, cache\n")},
-        score=15,  # the running-statistics tests (1 + 2) fail; training mode and both backward passes pass
+        score=18,  # the running-statistics tests (1 + 2) fail; the rest passes
     ),
 ]
