@@ -8,22 +8,18 @@ from trainlab.quiz import Choice, Numeric, Text
 
 QUESTIONS = [
     Choice(
-        "What is the difference between batch and layer normalization?",
+        "Which statistics do batch norm and layer norm compute for a batch $X$ of shape $(N, D)$?",
         options=[
-            "Batch norm normalises the inputs of the network once; layer norm normalises the weights of "
-            "every layer.",
-            "Batch norm standardises each feature with the mean and variance over the examples of the "
-            "mini-batch (and keeps running averages of them for evaluation); layer norm standardises each "
-            "example with the mean and variance over its own features, the same way in training and "
-            "evaluation, whatever the batch.",
-            "They compute the same statistics; layer norm only leaves out the learned $\\gamma$ and $\\beta$.",
-            "Batch norm divides by the standard deviation; layer norm only subtracts the mean.",
+            "Batch norm: per example, over its $D$ features; layer norm: per feature, over the $N$ examples.",
+            "Batch norm: per feature, over the $N$ examples; layer norm: per example, over its $D$ features.",
+            "Both: per feature over the batch; layer norm only leaves out the learned $\\gamma$ and $\\beta$.",
+            "Both: per example; batch norm divides by the spread, layer norm only subtracts the mean.",
         ],
         answer=1,
-        explanation="For $X$ of shape $(N, D)$: batch norm averages over axis 0 (one $\\mu_j, \\sigma_j^2$ per "
-                    "feature), layer norm over axis 1 (one $\\mu_n, \\sigma_n^2$ per example). Both then "
-                    "apply a per-feature $\\gamma$ and $\\beta$. Only batch norm couples the examples of a "
-                    "batch, and so only it needs running statistics and a separate evaluation mode.",
+        explanation="Batch norm averages over axis 0 (one $\\mu_j, \\sigma_j^2$ per feature), layer norm over "
+                    "axis 1 (one $\\mu_n, \\sigma_n^2$ per example). Both then apply a per-feature $\\gamma$ "
+                    "and $\\beta$. Only batch norm couples the examples of a batch, and so only it needs "
+                    "running statistics and a separate evaluation mode.",
         hint="Which axis of the $(N, D)$ batch does each one average over?",
     ),
     Numeric(
@@ -49,34 +45,33 @@ QUESTIONS = [
     Choice(
         "What happens when a `torch.nn.BatchNorm1d` layer in training mode gets a batch of a single example?",
         options=[
-            "It works as usual; the statistics are just noisier.",
-            "It silently switches to its running statistics.",
-            "It raises `ValueError: Expected more than 1 value per channel when training`: with one example "
-            "$x - \\mu = 0$, so the output would be $\\beta$ whatever the input, and the unbiased variance "
-            "for the running statistics would be $0/0$.",
-            "It returns NaN for every output.",
+            "It outputs $\\beta$ for every input, since $x - \\mu = 0$, and carries on.",
+            "It switches silently to its running statistics for that batch.",
+            "It raises a `ValueError`: the variance for its running average is $0/0$.",
+            "It trains as usual; the batch statistics are only noisier.",
         ],
         answer=2,
-        explanation="A batch of one carries no information through batch norm, and its NaN variance would "
-                    "poison `running_var` for good. In eval mode a single example is fine (running "
-                    "statistics), and layer norm never has the problem.",
-        hint="Compute $\\mu$ and $x - \\mu$ for a batch of one.",
+        explanation="With one example $x - \\mu = 0$, so the output would be $\\beta$ whatever the input, and "
+                    "the unbiased variance for the running statistics would be $0/0$, a NaN that would "
+                    "poison `running_var` for good. PyTorch refuses: \"Expected more than 1 value per "
+                    "channel when training\". In eval mode a single example is fine, and layer norm never "
+                    "has the problem.",
+        hint="Compute $\\mu$, $x - \\mu$ and the unbiased variance for a batch of one.",
     ),
     Choice(
-        "You evaluate a model with batch norm on the test set but forget `model.eval()`. What goes wrong?",
+        "You evaluate a model with batch norm on held-out data but forget `model.eval()`. What goes wrong?",
         options=[
-            "Nothing: batch norm ignores the mode.",
-            "Every test batch is normalised with its own statistics, so a prediction depends on the other "
-            "examples in its batch (and on the batch size), and the running statistics are updated with test "
-            "data.",
-            "The gradients are not computed.",
-            "The weights $\\gamma$ and $\\beta$ are reset to 1 and 0.",
+            "Nothing: a trained batch-norm layer computes the same thing in both of its modes.",
+            "The graph is still recorded, so the evaluation only costs more memory and time.",
+            "Predictions depend on the batch, and held-out data enters the running statistics.",
+            "$\\gamma$ and $\\beta$ are set back to 1 and 0 for the duration of the evaluation.",
         ],
-        answer=1,
+        answer=2,
         explanation="In training mode batch norm uses batch statistics and updates its running averages. "
                     "`model.eval()` switches it to the stored running statistics, which makes every "
                     "prediction a function of its own input only. (`torch.no_grad()` is a separate switch: it "
-                    "only stops recording the graph.)",
+                    "only stops recording the graph.) Section 7 measures it: 95% in evaluation mode, 39% in "
+                    "training mode with batches of 2.",
         hint="Which statistics does training mode normalise with?",
     ),
     Numeric(
@@ -88,22 +83,45 @@ QUESTIONS = [
                     "the same 1536 parameters plus running_mean, running_var and a batch counter as buffers.",
         hint="The statistics are not parameters.",
     ),
+    Numeric(
+        "How many learnable parameters does `torch.nn.RMSNorm(512)` have?",
+        answer=512,
+        tolerance=0.5,
+        explanation="RMSNorm divides by the root mean square and multiplies by a per-feature $\\gamma$; it "
+                    "has no $\\beta$. So 512, half of `LayerNorm(512)`'s 1024.",
+        hint="Which of $\\gamma$ and $\\beta$ does RMSNorm keep?",
+    ),
     Choice(
         "A 30-layer tanh MLP of width 128 starts with weights drawn from $\\mathcal N(0, 0.01^2)$, without "
         "normalization. What happens to the activations and gradients?",
         options=[
-            "Each layer multiplies the spread of the signal by about $\\sqrt{128} \\cdot 0.01 \\approx 0.11$, "
-            "so the activations vanish with depth, and so do the gradients: the first layers barely learn.",
-            "The tanh units saturate at $\\pm 1$ and the gradients explode.",
-            "Nothing: tanh keeps every signal in $(-1, 1)$, so the scale is always right.",
-            "The activations explode, because the weights are positive.",
+            "The tanh units saturate at $\\pm 1$, and the gradients explode towards the input.",
+            "Their spread shrinks by about $\\sqrt{128} \\cdot 0.01 \\approx 0.11$ per layer: both vanish.",
+            "Nothing: tanh keeps every signal inside $(-1, 1)$, so the scale always stays right.",
+            "The activations vanish layer after layer, but the gradients keep their size.",
         ],
-        answer=0,
+        answer=1,
         explanation="$\\operatorname{Var}(a) = n \\sigma^2 \\operatorname{Var}(h) = 128 \\cdot 10^{-4} \\cdot "
                     "\\operatorname{Var}(h) \\approx 0.013 \\operatorname{Var}(h)$ per layer while tanh is "
-                    "nearly linear. Batch or layer norm restores unit variance at every layer whatever "
-                    "the weights' scale.",
-        hint="Multiply the variance by $n\\sigma^2$ per layer.",
+                    "nearly linear, so the spread shrinks by $\\sqrt{0.013} \\approx 0.11$. The backward pass "
+                    "multiplies by the same small weights, so the gradients vanish too. Batch or layer norm "
+                    "restores unit variance at every layer whatever the weights' scale.",
+        hint="Multiply the variance by $n\\sigma^2$ per layer; the backward pass uses the same weights.",
+    ),
+    Choice(
+        "`nn.Linear(64, 128)` feeds `nn.BatchNorm1d(128)` in training mode. What is the gradient of the "
+        "linear layer's bias?",
+        options=[
+            "Zero: the batch mean removes any constant added to a feature.",
+            "The gradient of $\\beta$, since both shift the same feature.",
+            "As without batch norm: the bias is still in the forward pass.",
+            "As without batch norm, only divided by the batch's spread.",
+        ],
+        answer=0,
+        explanation="A bias adds the same number to every example of a feature, and $x - \\mu$ subtracts it "
+                    "again: the output does not depend on it, so its gradient is exactly 0. That is why the "
+                    "layer before batch norm is built with `bias=False`; $\\beta$ does the shifting.",
+        hint="Add a constant $b$ to a column and standardise it.",
     ),
     Text(
         "Which normalization layer do the original Transformer (Vaswani et al., 2017) and BERT use? "
