@@ -9,7 +9,7 @@ import pytest
 from matplotlib.colors import to_rgba
 from nbclient import NotebookClient
 
-from trainlab.trace import COLORS, Node, TraceView, depths, layout
+from trainlab.trace import COLORS, Node, TraceView, depths, layout, value_nodes
 
 # f(x1, x2) = x1 x2 + exp(x1 x2) - sin(x2) at (1.5, 0.5): primals, tangents along (1, 0), adjoints
 X1, X2 = 1.5, 0.5
@@ -184,3 +184,77 @@ def test_headless_the_view_is_fast_quiet_and_leaves_pyplot_inline():
     (figure,) = notebook.cells[3].outputs  # an ordinary plot is still a static image, not an ipympl widget
     assert "image/png" in figure.data and "application/vnd.jupyter.widget-view+json" not in figure.data
     assert notebook.cells[4].outputs[0].text.strip() == "[]"
+
+
+LOCALS = [(), (), (X2, X1), (math.cos(X2),), (math.exp(X1 * X2),), (1.0, -1.0), (1.0, 1.0)]
+
+
+def test_the_reverse_sweep_shows_each_edges_contribution_and_the_sum_that_makes_the_adjoint():
+    nodes = [Node(*row) for row in zip(NAMES, FORMULAS, PARENTS, PRIMALS, TANGENTS, ADJOINTS, LOCALS)]
+    view = TraceView(nodes)
+    view.show(12)  # the adjoint of v2 = v̄3 · v1 + v̄4 · cos v2
+    assert view.phase(12) == ("reverse", 1)
+    v3_term, v4_term = ADJOINTS[2] * X1, ADJOINTS[3] * math.cos(X2)
+    assert math.isclose(v3_term + v4_term, ADJOINTS[1])
+    assert f"v̄3 · {X1:.4g} + v̄4 · {math.cos(X2):.4g} = {v3_term:.4g} + {v4_term:.4g}" in view.status.value
+    labels = {edge: text.get_text() for edge, text in view.edge_labels.items()}
+    assert labels[1, 2] == f"v̄3·{X1:.4g} = {v3_term:.4g}" and labels[1, 3] == f"v̄4·{math.cos(X2):.4g} = {v4_term:.4g}"
+    assert all(text == "" for edge, text in labels.items() if edge[0] != 1)
+    view.show(3)
+    assert all(text.get_text() == "" for text in view.edge_labels.values())  # nothing during the forward sweep
+
+
+def test_a_node_reading_a_parent_twice_sums_its_local_derivatives():
+    view = TraceView([Node("x", "x", (), 3.0, 1.0, 6.0), Node("y", "x · x", (0, 0), 9.0, 6.0, 1.0, (3.0, 3.0))])
+    assert view.local(0, 1) == 6.0 and view.contribution(0, 1) == 6.0
+    view.show(3)
+    assert "v̄(y) · 6 = 6" in view.status.value
+    with pytest.raises(ValueError, match="1 local derivatives for 2 parents"):
+        TraceView([Node("x", "x"), Node("y", "x · x", (0, 0), local=(3.0,))])
+
+
+def test_entries_that_disagree_with_the_expected_values_are_marked():
+    wrong = list(trace_nodes())
+    wrong[3] = Node("v4", "sin v2", (1,), PRIMALS[3], TANGENTS[3], 1.0)             # the sign of v̄4 lost
+    wrong[1] = Node("v2", "x2", (), X2, TANGENTS[1], ADJOINTS[1] * (1 + 1e-9))      # rounding: agrees
+    view = TraceView(wrong, expected=trace_nodes())
+    assert view.disagreements == [("v4", "adjoint", 1.0, -1.0)]
+    view.show(13)
+    rows = table_rows(view)
+    assert rows[3][4] == "✗ 1 (expected -1)" and not any("✗" in cell for row in rows[:3] for cell in row)
+    assert "1 entry disagree" in view.table.value and "v4 adjoint" in view.table.value
+    assert TraceView(trace_nodes(), expected=[(p, t, a) for p, t, a in zip(PRIMALS, TANGENTS, ADJOINTS)]).disagreements == []
+    with pytest.raises(ValueError, match="expected has 2 entries for 7 nodes"):
+        TraceView(trace_nodes(), expected=trace_nodes()[:2])
+
+
+class Scalar:
+    """A minimal reverse-mode scalar, as a student's engine would be."""
+
+    def __init__(self, data, parents=(), op=""):
+        self.data, self.grad, self.parents, self.op = data, 0.0, parents, op
+
+    def __mul__(self, other):
+        return Scalar(self.data * other.data, (self, other), "*")
+
+    def __add__(self, other):
+        return Scalar(self.data + other.data, (self, other), "+")
+
+    def sin(self):
+        return Scalar(math.sin(self.data), (self,), "sin")
+
+
+def test_a_students_value_graph_is_drawn_with_data_and_grad():
+    x, y = Scalar(1.5), Scalar(0.5)
+    product = x * y
+    out = product + product.sin()
+    out.grad, product.grad, x.grad, y.grad = 1.0, 1.0 + math.cos(0.75), 0.5 * (1 + math.cos(0.75)), 1.5 * (1 + math.cos(0.75))
+    view = TraceView.from_value(out, title="mine")
+    assert [node.formula for node in view.nodes] == ["input", "input", "v1 * v2", "sin v3", "v3 + v4"]
+    assert [node.primal for node in view.nodes] == [1.5, 0.5, 0.75, math.sin(0.75), out.data]
+    assert view.nodes[2].adjoint == product.grad and view.nodes[-1].parents == (2, 3)
+    assert all(math.isnan(node.tangent) for node in view.nodes)
+    chain = Scalar(0.1)
+    for _ in range(3000):  # deeper than Python's recursion limit
+        chain = chain.sin()
+    assert len(value_nodes(chain)) == 3001

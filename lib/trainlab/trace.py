@@ -9,8 +9,12 @@
 A trace is a list of nodes in evaluation order; each node names the earlier nodes it reads.
 The view steps through the forward sweep (node by node, primal and tangent values appear) and
 then the reverse sweep (from the output back, adjoint values appear), with the graph drawn and
-the current node and the edges its values travel along highlighted. It shows the numbers it is
-given, for example your own primal, tangent and adjoint tables, and computes none itself.
+the current node and the edges its values travel along highlighted. When a node carries its local
+derivatives (``local``), the reverse sweep writes each edge's contribution on the edge and the sum
+that makes the adjoint in the status line, e.g. v̄2 = v̄3 · 1.5 + v̄4 · 0.878. Given ``expected``
+values (from torch, say), the table marks every entry that disagrees. It shows the numbers it is
+given, for example your own primal, tangent and adjoint tables, and computes none itself;
+``TraceView.from_value(out)`` draws the graph of a scalar autodiff ``Value`` (data and grad).
 
 As in :mod:`trainlab.race`, the figure is an ipympl canvas widget (:mod:`trainlab.canvas`), a step
 only recolours existing artists and changes texts, and nothing is rendered headless.
@@ -36,7 +40,8 @@ class Node:
 
     name: what the trace calls it, e.g. "v3"; formula: what it computes, e.g. "v1 · v2" ("x1" for
     an input); parents: indices of the earlier nodes it reads; primal, tangent, adjoint: its values
-    (NaN where not known: the view shows a dash).
+    (NaN where not known: the view shows a dash); local: the local derivatives ∂node/∂parent, one per
+    entry of parents (empty when not known).
     """
 
     name: str
@@ -45,6 +50,17 @@ class Node:
     primal: float = math.nan
     tangent: float = math.nan
     adjoint: float = math.nan
+    local: tuple = ()
+
+
+VALUES = ("primal", "tangent", "adjoint")
+
+
+def agrees(value, expected, rtol=1e-6, atol=1e-9):
+    """Whether a table entry matches its expected value (entries not given on either side agree)."""
+    if expected is None or not math.isfinite(expected):
+        return True
+    return value is not None and math.isfinite(value) and math.isclose(value, expected, rel_tol=rtol, abs_tol=atol)
 
 
 def depths(nodes):
@@ -68,8 +84,48 @@ def layout(nodes):
     return position
 
 
+def _bar(name):
+    """The adjoint's symbol: v̄3 for a node v3, v̄(y) for a node y."""
+    return f"v̄{name[1:]}" if name[:1] == "v" and name[1:].isdigit() else f"v̄({name})"
+
+
 def _number(value):
     return "–" if value is None or not math.isfinite(value) else f"{value:.4g}"
+
+
+def value_nodes(root):
+    """The nodes of a scalar autodiff value and of everything it was computed from.
+
+    root: an object with data, grad and parents (or micrograd's _prev) and op (or _op), for
+    example a Value of chapter 4 after root.backward(). Nodes are numbered v1, v2, ... in an
+    order where parents come first; the adjoint column shows each node's grad.
+    """
+    def parents_of(value):
+        return tuple(getattr(value, "parents", None) or getattr(value, "_prev", ()) or ())
+
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:  # parents first, without recursion: graphs can be deep
+        value, parents_done = stack.pop()
+        if parents_done:
+            order.append(value)
+        elif id(value) not in seen:
+            seen.add(id(value))
+            stack.append((value, True))
+            stack.extend((p, False) for p in reversed(parents_of(value)) if id(p) not in seen)
+    index = {id(value): k for k, value in enumerate(order)}
+    nodes = []
+    for k, value in enumerate(order):
+        parents = tuple(index[id(p)] for p in parents_of(value))
+        op = str(getattr(value, "op", None) or getattr(value, "_op", "") or "")
+        names = [f"v{p + 1}" for p in parents]
+        if not parents:
+            formula = "input"
+        elif len(names) == 2 and op in {"+", "-", "*", "/"}:
+            formula = f"{names[0]} {op} {names[1]}"
+        else:
+            formula = f"{op or 'f'} {' '.join(names)}".strip()
+        nodes.append(Node(f"v{k + 1}", formula, parents, float(value.data), math.nan, float(value.grad)))
+    return nodes
 
 
 class TraceView:
@@ -79,10 +135,16 @@ class TraceView:
     title: shown above the graph, e.g. where the trace is evaluated and along which direction.
     Steps 0 .. n-1 compute node 0 .. n-1 (primal and tangent); steps n .. 2n-1 give the adjoints
     of node n-1 back to node 0. ``view.step`` is the step shown.
+    expected: optional nodes (or value triples) with the values the table should show, e.g. torch's;
+    entries that differ are marked ✗ with the expected value, and ``view.disagreements`` lists them.
     """
 
-    def __init__(self, nodes, title=""):
+    def __init__(self, nodes, title="", expected=None):
         self.nodes = [node if isinstance(node, Node) else Node(*node) for node in nodes]
+        self.expected = None if expected is None else [
+            tuple(getattr(e, key) for key in VALUES) if isinstance(e, Node) else tuple(e) for e in expected]
+        if self.expected is not None and len(self.expected) != len(self.nodes):
+            raise ValueError(f"expected has {len(self.expected)} entries for {len(self.nodes)} nodes")
         if not self.nodes:
             raise ValueError("a trace needs at least one node")
         for index, node in enumerate(self.nodes):
@@ -93,6 +155,10 @@ class TraceView:
         for index, node in enumerate(self.nodes):
             for parent in dict.fromkeys(node.parents):  # x * x reads x twice: one edge
                 self.children[parent].append(index)
+        for index, node in enumerate(self.nodes):
+            if node.local and len(node.local) != len(node.parents):
+                raise ValueError(f"node {index} ({node.name}) has {len(node.local)} local derivatives for "
+                                 f"{len(node.parents)} parents")
         self.title = title
         self._draw_graph()
         self._build_controls()
@@ -120,6 +186,10 @@ class TraceView:
                     "", xy=self.positions[child], xytext=self.positions[index],
                     arrowprops=dict(arrowstyle="-|>", color=COLORS["edge"], lw=1.5,
                                     shrinkA=16, shrinkB=16))
+        self.edge_labels = {edge: ax.text(*((a + b) / 2 for a, b in zip(self.positions[edge[0]], self.positions[edge[1]])),
+                                          "", ha="center", va="center", fontsize=7, color="#b45f06", zorder=5,
+                                          bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
+                            for edge in self.edges}
         self.circles = ax.scatter(xs, ys, s=900, c=[COLORS["waiting"]] * len(xs), edgecolors="0.3", zorder=3)
         self.labels = []
         for (x, y), node in zip(self.positions, self.nodes):
@@ -177,9 +247,25 @@ class TraceView:
         for (parent, child), arrow in self.edges.items():
             active = child == current if sweep == "forward" else parent == current
             arrow.arrow_patch.set_color(COLORS["active edge" if active else "edge"])
+            contribution = self.contribution(parent, child) if sweep == "reverse" and active else None
+            self.edge_labels[parent, child].set_text(
+                "" if contribution is None else
+                f"{_bar(self.nodes[child].name)}·{_number(self.local(parent, child))} = {_number(contribution)}")
         self.status.value = self._status(sweep, current)
         self.table.value = self._table(sweep, current)
         self.canvas.draw_idle()
+
+    def local(self, parent, child):
+        """∂child/∂parent from the child's local derivatives (summed when it reads the parent twice), or None."""
+        node = self.nodes[child]
+        if not node.local:
+            return None
+        return sum(d for p, d in zip(node.parents, node.local) if p == parent)
+
+    def contribution(self, parent, child):
+        """What the edge parent -> child adds to the parent's adjoint: child's adjoint times ∂child/∂parent."""
+        local = self.local(parent, child)
+        return None if local is None else self.nodes[child].adjoint * local
 
     def _status(self, sweep, current):
         node, n = self.nodes[current], len(self.nodes)
@@ -190,8 +276,20 @@ class TraceView:
                     f"{_number(node.primal)}, tangent {_number(node.tangent)}")
         children = ", ".join(self.nodes[c].name for c in self.children[current])
         source = f"collects from its children {children}" if children else "is the output: the seed ∂f/∂f"
+        terms = [(self.nodes[c], self.local(current, c)) for c in self.children[current]]
+        if terms and all(local is not None for _, local in terms):
+            source += ": " + " + ".join(f"{_bar(child.name)} · {_number(local)}" for child, local in terms)
+            source += " = " + " + ".join(_number(child.adjoint * local) for child, local in terms)
         return (f"<b>reverse sweep</b>, step {n - current} of {n}: the adjoint of {html.escape(node.name)} "
                 f"{html.escape(source)}: {_number(node.adjoint)}")
+
+    @property
+    def disagreements(self):
+        """(node name, "primal" / "tangent" / "adjoint", value, expected) for every entry that differs."""
+        if self.expected is None:
+            return []
+        return [(node.name, key, getattr(node, key), want) for node, wanted in zip(self.nodes, self.expected)
+                for key, want in zip(VALUES, wanted) if not agrees(getattr(node, key), want)]
 
     def _table(self, sweep, current):
         head = "".join(f"<th style='padding:2px 10px'>{h}</th>" for h in
@@ -200,14 +298,29 @@ class TraceView:
         for index, node in enumerate(self.nodes):
             forward_known = sweep == "reverse" or index <= current
             adjoint_known = sweep == "reverse" and index >= current
-            cells = [node.name, node.formula,
-                     _number(node.primal) if forward_known else "",
-                     _number(node.tangent) if forward_known else "",
-                     _number(node.adjoint) if adjoint_known else ""]
+            shown = dict(zip(VALUES, (forward_known, forward_known, adjoint_known)))
+            cells = [(node.name, ""), (node.formula, "")]
+            for position, key in enumerate(VALUES):
+                value = getattr(node, key)
+                want = None if self.expected is None else self.expected[index][position]
+                if not shown[key]:
+                    cells.append(("", ""))
+                elif agrees(value, want):
+                    cells.append((_number(value), ""))
+                else:
+                    cells.append((f"✗ {_number(value)} (expected {_number(want)})", " background:#f4cccc"))
             style = f" style='background:{COLORS['current']}'" if index == current else ""
-            rows.append(f"<tr{style}>" + "".join(f"<td style='padding:2px 10px'>{html.escape(c)}</td>"
-                                                   for c in cells) + "</tr>")
-        return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+            rows.append(f"<tr{style}>" + "".join(f"<td style='padding:2px 10px;{extra}'>{html.escape(c)}</td>"
+                                                   for c, extra in cells) + "</tr>")
+        wrong = self.disagreements
+        note = (f"<p style='color:#990000'>✗ {len(wrong)} entr{'y' if len(wrong) == 1 else 'ies'} disagree with "
+                "the expected values: " + ", ".join(f"{name} {key}" for name, key, _, _ in wrong) + "</p>") if wrong else ""
+        return f"<table><tr>{head}</tr>{''.join(rows)}</table>{note}"
+
+    @classmethod
+    def from_value(cls, root, title=""):
+        """The graph of a scalar autodiff value (see :func:`value_nodes`): data and grad of every node."""
+        return cls(value_nodes(root), title=title)
 
     def __repr__(self):
         lines = [self.title] if self.title else []
