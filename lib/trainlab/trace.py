@@ -313,7 +313,7 @@ class TraceView:
             rows.append(f"<tr{style}>" + "".join(f"<td style='padding:2px 10px;{extra}'>{html.escape(c)}</td>"
                                                    for c, extra in cells) + "</tr>")
         wrong = self.disagreements
-        note = (f"<p style='color:#990000'>✗ {len(wrong)} entr{'y' if len(wrong) == 1 else 'ies'} disagree with "
+        note = (f"<p style='color:#990000'>✗ {len(wrong)} entr{'y disagrees' if len(wrong) == 1 else 'ies disagree'} with "
                 "the expected values: " + ", ".join(f"{name} {key}" for name, key, _, _ in wrong) + "</p>") if wrong else ""
         return f"<table><tr>{head}</tr>{''.join(rows)}</table>{note}"
 
