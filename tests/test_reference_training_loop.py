@@ -181,7 +181,8 @@ def test_train_and_validate_matches_the_textbook_loop_and_learns_the_digits(data
                 model.eval()
                 with torch.no_grad():
                     logits = model(X_val)
-                history.append((F.cross_entropy(logits, y_val).item(), (logits.argmax(1) == y_val).double().mean().item()))
+                accuracy = (logits.argmax(1) == y_val).double().mean().item()
+                history.append((F.cross_entropy(logits, y_val).item(), accuracy))
         results.append(np.array(history))
     check_close(results[0], results[1], rtol=1e-5, atol=1e-7, quiet=True)
     assert results[0][-1, 1] > 0.85

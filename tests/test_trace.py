@@ -198,7 +198,8 @@ def test_the_reverse_sweep_shows_each_edges_contribution_and_the_sum_that_makes_
     assert math.isclose(v3_term + v4_term, ADJOINTS[1])
     assert f"v̄3 · {X1:.4g} + v̄4 · {math.cos(X2):.4g} = {v3_term:.4g} + {v4_term:.4g}" in view.status.value
     labels = {edge: text.get_text() for edge, text in view.edge_labels.items()}
-    assert labels[1, 2] == f"v̄3·{X1:.4g} = {v3_term:.4g}" and labels[1, 3] == f"v̄4·{math.cos(X2):.4g} = {v4_term:.4g}"
+    assert labels[1, 2] == f"v̄3·{X1:.4g} = {v3_term:.4g}"
+    assert labels[1, 3] == f"v̄4·{math.cos(X2):.4g} = {v4_term:.4g}"
     assert all(text == "" for edge, text in labels.items() if edge[0] != 1)
     view.show(3)
     assert all(text.get_text() == "" for text in view.edge_labels.values())  # nothing during the forward sweep
@@ -223,7 +224,8 @@ def test_entries_that_disagree_with_the_expected_values_are_marked():
     rows = table_rows(view)
     assert rows[3][4] == "✗ 1 (expected -1)" and not any("✗" in cell for row in rows[:3] for cell in row)
     assert "1 entry disagree" in view.table.value and "v4 adjoint" in view.table.value
-    assert TraceView(trace_nodes(), expected=[(p, t, a) for p, t, a in zip(PRIMALS, TANGENTS, ADJOINTS)]).disagreements == []
+    triples = list(zip(PRIMALS, TANGENTS, ADJOINTS))
+    assert TraceView(trace_nodes(), expected=triples).disagreements == []
     with pytest.raises(ValueError, match="expected has 2 entries for 7 nodes"):
         TraceView(trace_nodes(), expected=trace_nodes()[:2])
 
@@ -248,7 +250,8 @@ def test_a_students_value_graph_is_drawn_with_data_and_grad():
     x, y = Scalar(1.5), Scalar(0.5)
     product = x * y
     out = product + product.sin()
-    out.grad, product.grad, x.grad, y.grad = 1.0, 1.0 + math.cos(0.75), 0.5 * (1 + math.cos(0.75)), 1.5 * (1 + math.cos(0.75))
+    through = 1 + math.cos(0.75)   # d out / d product
+    out.grad, product.grad, x.grad, y.grad = 1.0, through, 0.5 * through, 1.5 * through
     view = TraceView.from_value(out, title="mine")
     assert [node.formula for node in view.nodes] == ["input", "input", "v1 * v2", "sin v3", "v3 + v4"]
     assert [node.primal for node in view.nodes] == [1.5, 0.5, 0.75, math.sin(0.75), out.data]

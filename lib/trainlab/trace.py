@@ -186,10 +186,12 @@ class TraceView:
                     "", xy=self.positions[child], xytext=self.positions[index],
                     arrowprops=dict(arrowstyle="-|>", color=COLORS["edge"], lw=1.5,
                                     shrinkA=16, shrinkB=16))
-        self.edge_labels = {edge: ax.text(*((a + b) / 2 for a, b in zip(self.positions[edge[0]], self.positions[edge[1]])),
-                                          "", ha="center", va="center", fontsize=7, color="#b45f06", zorder=5,
-                                          bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
-                            for edge in self.edges}
+        self.edge_labels = {}  # an edge's contribution to its parent's adjoint, shown in the reverse sweep
+        for parent, child in self.edges:
+            middle = [(a + b) / 2 for a, b in zip(self.positions[parent], self.positions[child])]
+            self.edge_labels[parent, child] = ax.text(
+                *middle, "", ha="center", va="center", fontsize=7, color="#b45f06", zorder=5,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8))
         self.circles = ax.scatter(xs, ys, s=900, c=[COLORS["waiting"]] * len(xs), edgecolors="0.3", zorder=3)
         self.labels = []
         for (x, y), node in zip(self.positions, self.nodes):
@@ -313,8 +315,11 @@ class TraceView:
             rows.append(f"<tr{style}>" + "".join(f"<td style='padding:2px 10px;{extra}'>{html.escape(c)}</td>"
                                                    for c, extra in cells) + "</tr>")
         wrong = self.disagreements
-        note = (f"<p style='color:#990000'>✗ {len(wrong)} entr{'y disagrees' if len(wrong) == 1 else 'ies disagree'} with "
-                "the expected values: " + ", ".join(f"{name} {key}" for name, key, _, _ in wrong) + "</p>") if wrong else ""
+        note = ""
+        if wrong:
+            verb = "entry disagrees" if len(wrong) == 1 else "entries disagree"
+            note = (f"<p style='color:#990000'>✗ {len(wrong)} {verb} with the expected values: "
+                    + ", ".join(f"{name} {key}" for name, key, _, _ in wrong) + "</p>")
         return f"<table><tr>{head}</tr>{''.join(rows)}</table>{note}"
 
     @classmethod
