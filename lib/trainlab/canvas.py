@@ -3,7 +3,7 @@ layout and theme every widget of the course shares.
 
 Made here, so a notebook needs no ``%matplotlib widget``. Importing ipympl the usual way switches
 pyplot to ipympl's backend when matplotlib is loaded, which would turn every later ``plt.show()``
-of the notebook into a widget too; importing this module leaves pyplot's backend alone.
+of the notebook into a widget too; ``canvas_widget`` imports it leaving pyplot's backend alone.
 
 Widgets lay out for the width they get: ``wrapping`` rows wrap (the loss plot goes under the map),
 and ``themed`` follows JupyterLab's light and dark themes: a figure drawn on white is inverted
@@ -14,12 +14,6 @@ import warnings
 
 import ipywidgets as widgets
 import matplotlib
-
-_use, matplotlib.use = matplotlib.use, lambda *args, **kwargs: None
-try:
-    from ipympl.backend_nbagg import Canvas, FigureManager
-finally:
-    matplotlib.use = _use
 
 # JupyterLab marks its theme on <body data-jp-theme-light="true|false">. Feedback colours have a
 # contrast of at least 4.5:1 on the theme's background (#ffffff light, #111111 dark; see tests).
@@ -42,6 +36,11 @@ THEME_CSS = f"""
 
 def canvas_widget(figure):
     """``figure`` as an ipympl Canvas widget, without toolbar, header, footer or resize handle."""
+    _use, matplotlib.use = matplotlib.use, lambda *args, **kwargs: None
+    try:
+        from ipympl.backend_nbagg import Canvas, FigureManager
+    finally:
+        matplotlib.use = _use
     canvas = Canvas(figure)
     with warnings.catch_warnings():  # ipympl's toolbar trips a traitlets deprecation warning
         warnings.filterwarnings("ignore", "Passing unrecognized arguments", DeprecationWarning)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from .canvas import canvas_widget
+from .canvas import canvas_widget, themed, wrapping
 
-FIGSIZE = (8.4, 3.0)  # inches at 100 dpi: as wide as a notebook
+FIGSIZE = (5.6, 3.0)  # inches at 100 dpi: 560 pixels, narrower than a notebook of 700
 COLORS = {"waiting": "white", "primal": "#cfe2f3", "adjoint": "#d9ead3", "current": "#f6b26b",
           "edge": "0.75", "active edge": "#e69138"}
 
@@ -139,8 +139,9 @@ class TraceView:
         self.next.on_click(lambda _: self._move(+1))
         self.status = widgets.HTML()
         self.table = widgets.HTML()
-        self.widget = widgets.VBox([self.canvas, widgets.HBox([self.play, self.back, self.next, self.slider]),
-                                    self.status, self.table])
+        self.slider.layout.width = "260px"
+        self.widget = themed([wrapping([self.canvas], figures=True),
+                              wrapping([self.play, self.back, self.next, self.slider]), self.status, self.table])
 
     def _move(self, delta):
         self.slider.value = min(max(self.slider.value + delta, 0), self.steps - 1)
@@ -204,10 +205,10 @@ class TraceView:
                      _number(node.primal) if forward_known else "",
                      _number(node.tangent) if forward_known else "",
                      _number(node.adjoint) if adjoint_known else ""]
-            style = f" style='background:{COLORS['current']}'" if index == current else ""
+            style = f" style='background:{COLORS['current']};color:#000000'" if index == current else ""
             rows.append(f"<tr{style}>" + "".join(f"<td style='padding:2px 10px'>{html.escape(c)}</td>"
                                                    for c in cells) + "</tr>")
-        return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+        return f"<div style='overflow-x:auto'><table><tr>{head}</tr>{''.join(rows)}</table></div>"
 
     def __repr__(self):
         lines = [self.title] if self.title else []
