@@ -7,7 +7,7 @@ One module per concern:
 - ``trainlab.checks``    the comparisons that test cells run, with readable reports
 - ``trainlab.grading``   hidden tests: compare a student's function with the reference solution
 - ``trainlab.records``   what checks record for the grader, which judges them outside the kernel
-- ``trainlab.quiz``      self-check quizzes with hashed answers
+- ``trainlab.quiz``      self-check quizzes with hashed answers (``trainlab.quiz_widget``: their answer controls)
 - ``trainlab.trajectories`` run any ``update(w, dw, config) -> (w, config)``; torch.optim in that signature
 - ``trainlab.landscapes`` 2-D test functions (Rosenbrock, Beale, saddle, ...) with gradients and minima
 - ``trainlab.canvas``    an ipympl canvas widget for a figure, leaving pyplot's backend alone

@@ -27,6 +27,7 @@ THEME_CSS = f"""
 .trainlab-widget .trainlab-figure img {{ max-width: 100%; height: auto; }}
 .trainlab-widget .widget-toggle-button.mod-active {{ background: var(--jp-brand-color1); color: #ffffff;
   font-weight: bold; box-shadow: inset 0 -3px 0 #ffffff80; }}
+.jp-OutputArea:has(.trainlab-quiz) .trainlab-rerun {{ display: none; }}
 .trainlab-widget :focus-visible {{ outline: 2px solid var(--jp-brand-color1) !important; outline-offset: 2px; }}
 """ + "".join(f".trainlab-widget .trainlab-{kind} {{ color: {color}; }}\n"
               for kind, color in FEEDBACK_COLORS["light"].items()) + "".join(
