@@ -24,8 +24,8 @@ THEME_CSS = f"""
 .trainlab-widget .trainlab-wrap {{ flex-flow: row wrap; gap: 4px 16px; max-width: 100%; }}
 {DARK} .trainlab-widget .trainlab-figure canvas, {DARK} .trainlab-widget .trainlab-figure img {{
   filter: invert(0.93) hue-rotate(180deg); }}
-.trainlab-widget .trainlab-figure img {{ max-width: 100%; height: auto; }}
-.trainlab-widget .widget-toggle-button.mod-active {{ background: var(--jp-brand-color1); color: #ffffff;
+.trainlab-widget .trainlab-figure img {{ max-width: 100%; height: auto; margin: 0; }}
+.trainlab-widget .widget-toggle-button.mod-active {{ background: var(--jp-brand-color0); color: #ffffff;
   font-weight: bold; box-shadow: inset 0 -3px 0 #ffffff80; }}
 .jp-OutputArea:has(.trainlab-quiz) .trainlab-rerun {{ display: none; }}
 .trainlab-widget :focus-visible {{ outline: 2px solid var(--jp-brand-color1) !important; outline-offset: 2px; }}

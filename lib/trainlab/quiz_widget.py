@@ -3,7 +3,8 @@
 ipywidgets' RadioButtons gives each radio a tab stop of its own and no group label, so the quiz
 draws its controls itself: per question one ``role="radiogroup"`` labelled by the question, whose
 radios share a name (one tab stop, arrow keys move, each radio named by its option's text), or a
-text box labelled by the question; Enter or Check sends the answer to the kernel.
+text box labelled by the question; Enter or Check sends the answer to the kernel. Keys pressed
+there are the quiz's: JupyterLab's shortcuts (``a`` inserts a cell, arrows move between cells) are off.
 """
 
 import anywidget
@@ -14,6 +15,9 @@ function render({ model, el }) {
   const group = `trainlab-${Math.random().toString(36).slice(2)}`;
   const row = document.createElement("div");
   row.className = "trainlab-answer-row";
+  // keys go to the quiz, not to JupyterLab's shortcuts and the notebook's arrow-key handling
+  row.setAttribute("data-lm-suppress-shortcuts", "true");
+  row.addEventListener("keydown", (event) => event.stopPropagation());
   const check = () => model.send({ event: "check" });
   const onEnter = (event) => { if (event.key === "Enter") { event.preventDefault(); check(); } };
   let inputs = [];

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from .canvas import canvas_widget, themed, wrapping
 
-FIGSIZE = (5.6, 3.0)  # inches at 100 dpi: 560 pixels, narrower than a notebook of 700
+FIGSIZE = (4.4, 3.0)  # inches at 100 dpi: 440 pixels, fits the output area of a notebook 570 pixels wide
 COLORS = {"waiting": "white", "primal": "#cfe2f3", "adjoint": "#d9ead3", "current": "#f6b26b",
           "edge": "0.75", "active edge": "#e69138"}
 
@@ -109,7 +109,7 @@ class TraceView:
         ax = self.axes = self.figure.add_subplot()
         ax.set_axis_off()
         if self.title:
-            ax.set_title(self.title, fontsize="medium")
+            ax.set_title(self.title, fontsize="medium", wrap=True)
         self.positions = layout(self.nodes)
         xs, ys = zip(*self.positions)
         ax.set(xlim=(min(xs) - 0.5, max(xs) + 0.5), ylim=(min(ys) - 0.8, max(ys) + 0.6))
