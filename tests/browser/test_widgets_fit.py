@@ -127,10 +127,18 @@ def test_every_control_and_both_plots_are_in_the_visible_area(shown, width, side
     race = shown.output("Click on the map to start the race")
     assert race.locator(".jupyter-matplotlib-canvas-div").count() == 2  # the map and the losses
     if width == 900:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for name, output in zip(WIDGETS, shown.panel.locator(".jp-OutputArea-output:has(.trainlab-widget)").all()):
-            output.scroll_into_view_if_needed()
-            output.screenshot(path=SCREENSHOTS / f"widget-{name}-900-light.png")
+        screenshots(shown, "light")
+
+
+def screenshots(notebook, theme):
+    """Each widget at 900 pixels with the sidebar open, in a window tall enough to show it whole."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    notebook.page.set_viewport_size({"width": 900, "height": 2000})
+    notebook.page.wait_for_timeout(400)
+    for name, output in zip(WIDGETS, notebook.panel.locator(".jp-OutputArea-output:has(.trainlab-widget)").all()):
+        output.scroll_into_view_if_needed()
+        output.screenshot(path=SCREENSHOTS / f"widget-{name}-900-{theme}.png")
+    notebook.page.set_viewport_size({"width": 900, "height": 1000})
 
 
 def test_the_narrowest_notebook_each_widget_fits(shown, capsys):
@@ -185,9 +193,7 @@ def test_quiz_feedback_has_4_5_to_1_contrast_and_figures_follow_the_theme(shown,
                             ".map(e => getComputedStyle(e).filter)")
     assert filters and all(("invert" in f) == dark for f in filters), filters  # a dark figure under a dark theme
     if dark:
-        for name, output in zip(WIDGETS, shown.panel.locator(".jp-OutputArea-output:has(.trainlab-widget)").all()):
-            output.scroll_into_view_if_needed()
-            output.screenshot(path=SCREENSHOTS / f"widget-{name}-900-dark.png")
+        screenshots(shown, "dark")
         set_theme(page, "JupyterLab Light")
 
 
