@@ -266,3 +266,24 @@ def lab_helpers():
     from .jupyterlab import PAGE_HELPERS
 
     return PAGE_HELPERS
+
+
+def test_a_notebook_opens_clean_exactly_when_its_language_info_is_the_kernels(lab):
+    """JupyterLab writes the kernel's language_info into the notebook when its kernel starts; the
+    notebook shows as unsaved unless that metadata was already there, equal. (The released notebooks
+    carry {"name": "python", "version": "3.11"}: they need the kernel's, written at release.)"""
+    from ipykernel.ipkernel import IPythonKernel
+
+    lab, root = lab
+    dirty = {}
+    for name, language_info in [("short.ipynb", {"name": "python", "version": "3.11"}),
+                                ("kernels.ipynb", IPythonKernel.language_info)]:
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+        notebook.metadata.update(kernelspec={"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                             "language": "python"}, language_info=language_info)
+        nbformat.write(notebook, root / name)
+        opened = lab.open(name)
+        lab.page.wait_for_function("p => window.course.panel(p).model.getMetadata('language_info').mimetype", arg=name)
+        dirty[name] = lab.page.evaluate("p => window.course.panel(p).model.dirty", name)
+        opened.close()
+    assert dirty == {"short.ipynb": True, "kernels.ipynb": False}
