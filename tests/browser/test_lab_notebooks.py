@@ -93,7 +93,8 @@ def race(notebook, course, executed):
 
 
 def canvas_of(race):
-    return race.locator(".jupyter-matplotlib-canvas-div")
+    """The race's map (its first canvas; the second shows the losses)."""
+    return race.locator(".jupyter-matplotlib-canvas-div").first
 
 
 @pytest.mark.parametrize("notebook", RACES)
