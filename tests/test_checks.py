@@ -358,8 +358,11 @@ def test_a_failed_check_renders_as_the_test_cells_line_and_the_message(capsys):
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
-    result = shell.run_cell("import numpy as np\nfrom trainlab.checks import check_close\n"
-                            "check_close(np.ones(2), np.zeros(2), name='loss')\n")
+    try:
+        result = shell.run_cell("import numpy as np\nfrom trainlab.checks import check_close\n"
+                                "check_close(np.ones(2), np.zeros(2), name='loss')\n")
+    finally:
+        InteractiveShell.clear_instance()  # later tests run outside IPython again
     assert isinstance(result.error_in_exec, CheckFailed)
     shown = capsys.readouterr().out
     assert "Cell In[" in shown and "line 3:  check_close(np.ones(2), np.zeros(2), name='loss')" in shown, shown

@@ -319,7 +319,10 @@ def test_the_displayed_quiz_says_to_run_the_cell_again_when_it_is_not_live(tmp_p
     shell = InteractiveShell.instance()
     shown = []
     monkeypatch.setattr(shell.display_pub, "publish", lambda data, **kwargs: shown.append(data))
-    shell.display_formatter.format(Quiz(seal("x", QUESTIONS), progress=tmp_path / "p.json"))
+    try:
+        shell.display_formatter.format(Quiz(seal("x", QUESTIONS), progress=tmp_path / "p.json"))
+    finally:
+        InteractiveShell.clear_instance()  # later tests run outside IPython again
     note, widget = shown
     assert "run this cell again" in note["text/plain"] and 'class="trainlab-rerun"' in note["text/html"]
     assert "application/vnd.jupyter.widget-view+json" in widget and widget["text/plain"].startswith("Self-check quiz")
