@@ -311,3 +311,73 @@ def test_check_update_still_fails_a_wrong_optimizer():
 
     with pytest.raises(CheckFailed, match="the paths part at step"):
         check_update(rmsprop_accumulating, torch.optim.RMSprop, {"lr": 0.01, "alpha": 0.9})
+
+
+# --- failures keyed to what went wrong -------------------------------------------------------
+
+def test_non_finite_and_wrong_finite_values_are_reported_in_one_message_with_their_places():
+    z = np.array([-1000.0, -1.0, 0.0, 1.0, 1000.0])
+    expected = 1 / (1 + np.exp(-np.clip(z, -50, 50)))
+    actual = expected.copy()
+    actual[2] = np.nan  # overflowed at z = 0
+    actual[[1, 3]] *= 2.0
+    message = failure(actual, expected, name="sigmoid", inputs={"z": z},
+                      hint={"nonfinite": "where is exp overflowing?", "values": "compare the formula"})
+    assert message.startswith("✗ sigmoid: 1 of 5 values are NaN or infinite at index (2,) (z = 0): got nan"), message
+    assert "also: 2 of 5 other values differ" in message, message
+    assert "each is the expected value times 2" in message, message
+    assert "at index (3,) (z = 1)" in message, message
+    assert "hint: where is exp overflowing?" in message and "hint: compare the formula" in message, message
+
+
+def test_a_hint_keyed_to_another_failure_is_not_shown():
+    message = failure(np.array([np.inf, 0.5]), np.array([0.5, 0.5]), hint={"values": "a sign?"})
+    assert "NaN or infinite" in message and "hint" not in message, message
+    message = failure(np.array([-0.5, 0.5]), np.array([0.5, 0.5]), hint={"nonfinite": "overflow"})
+    assert "hint" not in message, message
+    with pytest.raises(ValueError, match="hint keys"):
+        failure(np.array([1.0]), np.array([2.0]), hint={"nan": "x"})
+
+
+def test_every_place_of_non_finite_values_is_listed_up_to_three():
+    actual = np.zeros(6)
+    actual[[0, 2, 4, 5]] = np.inf
+    message = failure(actual, np.zeros(6), inputs={"z": np.arange(6.0)})
+    assert ("where: at index (0,) (z = 0): got inf, expected 0; at index (2,) (z = 2): got inf, expected 0; "
+            "at index (4,) (z = 4): got inf, expected 0; and 1 more") in message, message
+
+
+@pytest.mark.parametrize("actual, words", [([-1.0, -2.0, 3.0], "opposite sign"),
+                                           ([2.5, 3.5, 3.0], "the expected value +1.5"),
+                                           ([1.0, 2.0, 3.5], "the other 2 values match")])
+def test_what_the_wrong_values_have_in_common_is_said(actual, words):
+    assert words in failure(np.array(actual), np.array([1.0, 2.0, 3.0])), words
+
+
+def test_a_failed_check_renders_as_the_test_cells_line_and_the_message(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        result = shell.run_cell("import numpy as np\nfrom trainlab.checks import check_close\n"
+                                "check_close(np.ones(2), np.zeros(2), name='loss')\n")
+    finally:
+        InteractiveShell.clear_instance()  # later tests run outside IPython again
+    assert isinstance(result.error_in_exec, CheckFailed)
+    shown = capsys.readouterr().out
+    assert "Cell In[" in shown and "line 3:  check_close(np.ones(2), np.zeros(2), name='loss')" in shown, shown
+    assert "✗ loss: 2 of 2 values differ" in shown, shown
+    assert "checks.py" not in shown and "_fail" not in shown and "__tracebackhide__" not in shown, shown
+
+
+def test_a_failed_check_is_still_an_error_output_for_nbgrader():
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from trainlab.checks import check_close\ncheck_close(1.0, 2.0, name='loss')")])
+    NotebookClient(notebook, kernel_name="python3", allow_errors=True).execute()
+    error, = [o for o in notebook.cells[0].outputs if o.output_type == "error"]
+    assert error.ename == "CheckFailed" and error.evalue.startswith("✗ loss: 1 of 1 values differ")
+    text = "\n".join(error.traceback)
+    assert "line 2:  check_close(1.0, 2.0, name='loss')" in text and "checks.py" not in text, text

@@ -130,6 +130,8 @@ def test_the_widget_displays_as_itself_with_a_static_picture(batch):
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.widget.model_id
     assert base64.b64decode(bundle["image/png"]) == bytes(widget.image.value)
     assert bundle["text/plain"] == "DeepNetWidget(depth=4, init='Xavier', norm='none', activation='tanh')"
+    figure_box = widget.widget.children[1]  # after the theme's style element
+    assert figure_box.children == (widget.image,) and "trainlab-figure" in figure_box._dom_classes
 
 
 NOTEBOOK_CELLS = [

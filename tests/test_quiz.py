@@ -157,19 +157,23 @@ def test_numeric_tolerance_property(answer, tolerance, offset, far, sign):
     assert not q.check(1, answer + sign * far * tolerance).correct
 
 
+def question(quiz, number):
+    """(prompt, entry, feedback) of question ``number`` in the widget (its first child is the theme's style)."""
+    return quiz.widget().children[number].children
+
+
 def click(quiz, number, value):
-    """Set question ``number``'s input in the widget, click Check and return the feedback HTML."""
-    prompt, row, feedback = quiz.widget().children[number - 1].children
-    entry, button = row.children
+    """Set question ``number``'s input in the widget, press Check and return the feedback HTML."""
+    prompt, entry, feedback = question(quiz, number)
     entry.value = value
-    button.click()
+    entry.check()
     return feedback.value
 
 
 def test_widget_shows_explanation_when_right_and_hint_when_wrong(quiz):
     assert quiz.widget() is quiz.widget()
-    prompt, row, feedback = quiz.widget().children[0].children
-    assert row.children[0].value is None and feedback.value == ""
+    prompt, entry, feedback = question(quiz, 1)
+    assert entry.value is None and feedback.value == ""
     assert "What is cross entropy?" in prompt.value and "b) Expected negative log-likelihood" in prompt.value
 
     assert "Not quite." in click(quiz, 1, "a") and HINTS[0] in click(quiz, 1, "a")
@@ -189,7 +193,7 @@ def test_widget_shows_explanation_when_right_and_hint_when_wrong(quiz):
 def test_widget_escapes_html_and_renders_backticks_as_code():
     q = Quiz(seal("x", [Choice("Is `f` causal for $x_{<t}$?", options=["yes <b>", "no"], answer=0,
                                explanation="Use `mask` & $a<b$.")]))
-    prompt = q.widget().children[0].children[0].value
+    prompt = question(q, 1)[0].value
     assert "<code>f</code>" in prompt and "$x_{&lt;t}$" in prompt and "yes &lt;b&gt;" in prompt
     assert "Use <code>mask</code> &amp; $a&lt;b$." in click(q, 1, "a")
 
@@ -267,3 +271,58 @@ def test_import_is_light():
     code = "import sys, trainlab.quiz; print(sorted({'ipywidgets', 'torch'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_each_question_is_one_labelled_control_and_check_answers_its_message():
+    q = Quiz(seal("x", QUESTIONS))
+    (choice_prompt, choice, _), (number_prompt, number, feedback), _ = (question(q, n) for n in (1, 2, 3))
+    assert (choice.kind, choice.options, number.kind, number.placeholder) == ("choice", ["a", "b", "c"], "numeric",
+                                                                             "a number")
+    # the radio group is labelled by the question, each radio by its option's text
+    assert f'<div id="{choice.prompt_id}"><b>1.</b> What is cross entropy?</div>' in choice_prompt.value
+    for option_id, text in zip(choice.option_ids, ["a) A distance metric", "b) Expected negative"]):
+        assert f'<div id="{option_id}" ' in choice_prompt.value and text in choice_prompt.value
+    assert f'id="{number.prompt_id}"' in number_prompt.value and number.prompt_id != choice.prompt_id
+    number.value = "2.3"
+    number._handle_custom_msg({"event": "check"}, [])  # what Enter or the Check button sends
+    assert EXPLANATIONS[1] in feedback.value and 'class="trainlab-correct"' in feedback.value
+
+
+def test_answers_are_saved_and_restored_when_the_quiz_is_built_again(tmp_path):
+    progress = tmp_path / ".quiz_x.json"
+    first = Quiz(seal("x", QUESTIONS), progress=progress)
+    click(first, 1, "a")
+    click(first, 2, "two")  # unreadable: not saved
+    click(first, 3, "bce with logits loss")
+    click(first, 1, "b")
+    assert json.loads(progress.read_text())["answers"] == {"1": "b", "3": "bce with logits loss"}
+
+    again = Quiz(seal("x", QUESTIONS), progress=progress)  # a restarted kernel runs the cell again
+    assert again.saved_answers() == {1: "b", 3: "bce with logits loss"}
+    (_, one, feedback_one), (_, two, feedback_two), (_, three, feedback_three) = (question(again, n) for n in (1, 2, 3))
+    assert (one.value, two.value, three.value) == ("b", None, "bce with logits loss")
+    assert EXPLANATIONS[0] in feedback_one.value and feedback_two.value == "" and EXPLANATIONS[2] in feedback_three.value
+
+
+def test_a_broken_or_unwritable_progress_file_is_ignored(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    quiz = Quiz(seal("x", QUESTIONS), progress=broken)
+    assert quiz.saved_answers() == {} and "Correct!" in click(quiz, 1, "b")
+    assert "Correct!" in click(Quiz(seal("x", QUESTIONS), progress=tmp_path / "no" / "such" / "dir.json"), 1, "b")
+    assert Quiz(seal("x", QUESTIONS)).saved_answers() == {}  # no progress file: nothing kept
+
+
+def test_the_displayed_quiz_says_to_run_the_cell_again_when_it_is_not_live(tmp_path, monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown = []
+    monkeypatch.setattr(shell.display_pub, "publish", lambda data, **kwargs: shown.append(data))
+    try:
+        shell.display_formatter.format(Quiz(seal("x", QUESTIONS), progress=tmp_path / "p.json"))
+    finally:
+        InteractiveShell.clear_instance()  # later tests run outside IPython again
+    note, widget = shown
+    assert "run this cell again" in note["text/plain"] and 'class="trainlab-rerun"' in note["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" in widget and widget["text/plain"].startswith("Self-check quiz")

@@ -43,10 +43,11 @@ def expected_path(race, name, landscape=None):
 
 
 def click(race, axes, x, y):
-    """A left click at data point (x, y) of ``axes``, through the canvas's callbacks."""
+    """A left click at data point (x, y) of ``axes``, through its figure's canvas's callbacks."""
     px, py = axes.transData.transform((x, y))
-    event = MouseEvent("button_press_event", race.canvas, px, py, button=MouseButton.LEFT)
-    race.canvas.callbacks.process(event.name, event)
+    canvas = axes.figure.canvas
+    event = MouseEvent("button_press_event", canvas, px, py, button=MouseButton.LEFT)
+    canvas.callbacks.process(event.name, event)
 
 
 def test_every_racer_runs_its_update_from_the_start(race):
@@ -73,13 +74,14 @@ def test_the_step_slider_moves_lines_heads_dots_and_cursor(race):
 
 def test_a_frame_moves_the_same_artists_and_asks_for_a_draw(race, monkeypatch):
     draws = []
-    monkeypatch.setattr(race.canvas, "draw_idle", lambda: draws.append(1))
-    before = race.plot.figure.findobj()
+    monkeypatch.setattr(race.canvas, "draw_idle", lambda: draws.append("map"))
+    monkeypatch.setattr(race.loss_canvas, "draw_idle", lambda: draws.append("loss"))
+    before = [a for figure in race.plot.figures for a in figure.findobj()]
     race.step_slider.value = 5
     race.lr_sliders["GD"].value = 5e-4
-    after = race.plot.figure.findobj()
+    after = [a for figure in race.plot.figures for a in figure.findobj()]
     assert len(before) == len(after) and all(a is b for a, b in zip(before, after))
-    assert len(draws) == 2
+    assert draws == ["map", "loss"] * 2
 
 
 def test_a_learning_rate_slider_reruns_only_its_racer(race):
@@ -208,7 +210,9 @@ def test_the_race_displays_as_its_widget(race):
     bundle = race._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == race.widget.model_id
     assert bundle["text/plain"].startswith("Race(GD, GD fast, momentum, Adam on rosenbrock, 40 steps")
-    assert race.canvas in race.widget.children
+    figures = [box for box in race.widget.children if "trainlab-figure" in box._dom_classes]
+    assert [box.children for box in figures] == [(race.canvas, race.loss_canvas)]
+    assert "trainlab-wrap" in figures[0]._dom_classes  # the losses go under the map when narrow
 
 
 def test_the_default_race_is_a_sensible_race():
@@ -242,3 +246,19 @@ def test_headless_notebook_runs_fast_and_quiet():
         assert "application/vnd.jupyter.widget-view+json" in output.data and "image/png" not in output.data
     assert float(notebook.cells[3].outputs[0].text) < 1.0  # building and displaying the default race
     assert notebook.cells[5].outputs[0].text.strip() == "[]"  # pyplot knows nothing of the race's figure
+
+
+def test_racers_on_the_same_path_are_dashed_and_the_legend_says_so():
+    adam = racers()["Adam"]
+    race = Race({"GD": gd, "Adam": adam, "your adam": adam, "twin": adam}, steps=STEPS)
+    assert race.plot.same == {"your adam": "Adam", "twin": "Adam"}
+    labels = [t.get_text() for t in race.plot.legend.get_texts()]
+    assert labels == ["GD", "Adam", "your adam (same path as Adam)", "twin (same path as Adam)"]
+    dashes = {name: race.plot.lines[name].get_linestyle() for name in race.racers}
+    assert dashes["GD"] == dashes["Adam"] == "-" and dashes["your adam"] == "--"
+    # drawn over the racer it hides, with a smaller head
+    assert race.plot.lines["your adam"].get_zorder() > race.plot.lines["Adam"].get_zorder()
+    assert race.plot.heads["your adam"].get_markersize() < race.plot.heads["Adam"].get_markersize()
+    race.lr_sliders["your adam"].value = 0.02  # now it parts from torch's
+    assert race.plot.same == {"twin": "Adam"} and race.plot.lines["your adam"].get_linestyle() == "-"
+    assert race.plot.legend.get_texts()[2].get_text() == "your adam"

@@ -159,7 +159,8 @@ def test_the_view_displays_as_its_widget_with_a_text_table(view):
     text = bundle["text/plain"].splitlines()
     assert text[0] == "f at (1.5, 0.5)" and text[1].split() == ["node", "computes", "primal", "tangent", "adjoint"]
     assert text[4].split() == ["v3", "v1", "·", "v2", f"{PRIMALS[2]:.4g}", f"{TANGENTS[2]:.4g}", f"{ADJOINTS[2]:.4g}"]
-    assert view.canvas in view.widget.children
+    assert view.canvas in view.widget.children[1].children and "trainlab-widget" in view.widget._dom_classes
+    assert round(view.canvas.figure.bbox.width) <= 440  # fits the output area of a notebook 570 pixels wide
 
 
 NOTEBOOK_CELLS = [

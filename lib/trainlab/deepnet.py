@@ -22,6 +22,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .canvas import themed, wrapping
+
 # initialisation -> the weights' standard deviation for a (fan_in, fan_out) layer
 INITS = {
     "N(0, 0.01²)": lambda fan_in, fan_out: 0.01,
@@ -32,7 +34,7 @@ INITS = {
 ACTIVATIONS = {"tanh": "tanh", "ReLU": "relu", "sigmoid": "sigmoid"}  # name -> torch function
 NORMS = ("none", "batch", "layer")
 COLORS = {"none": "C0", "batch": "C1", "layer": "C2"}
-FIGSIZE = (8.4, 3.3)  # 840 x 330 pixels at 100 dpi
+FIGSIZE = (8.4, 3.3)  # 840 x 330 pixels at 100 dpi; the image shrinks to a narrower notebook
 
 
 def weights(n_in, n_classes, depth, width=100, init="Xavier", seed=0):
@@ -141,8 +143,8 @@ class DeepNetWidget:
                                                 description="activation", style=style)
         for control in (self.depth, self.init, self.norm, self.activation):
             control.observe(lambda change: self.update(), "value")
-        self.widget = widgets.VBox([self.image, widgets.HBox([self.depth, self.init]), self.norm,
-                                    self.activation])
+        self.widget = themed([wrapping([self.image], figures=True), wrapping([self.depth, self.init]), self.norm,
+                              self.activation])
         self.update()
 
     def statistics(self, norm=None):

@@ -179,20 +179,30 @@ def _candidates(q, answer):
 
 
 class Quiz:
-    """A sealed quiz: ``quiz.check(number, answer)``, ``print(quiz)``, or show it as a widget."""
+    """A sealed quiz: ``quiz.check(number, answer)``, ``print(quiz)``, or show it as a widget.
 
-    def __init__(self, sealed):
+    progress: a JSON file where the widget keeps the answers checked, restored when the widget is
+    built again (after a kernel restart or a reload, when the cell runs again); None keeps nothing.
+    """
+
+    def __init__(self, sealed, progress=None):
         self.chapter, self.questions = sealed["chapter"], sealed["questions"]
+        self.progress = None if progress is None else Path(progress)
         self._widget = None
 
     @classmethod
-    def load(cls, chapter):
-        """The quiz shipped for ``chapter``, e.g. ``Quiz.load("01_losses")``."""
+    def load(cls, chapter, progress="default"):
+        """The quiz shipped for ``chapter``, e.g. ``Quiz.load("01_losses")``.
+
+        Its answers are kept in ``.quiz_<chapter>.json`` in the current folder (the notebook's).
+        """
         path = QUIZZES / f"{chapter}.json"
         if not path.is_file():
             known = ", ".join(sorted(p.stem for p in QUIZZES.glob("*.json"))) or "none"
             raise FileNotFoundError(f"No quiz {chapter!r}; available: {known}.")
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+        if progress == "default":
+            progress = Path.cwd() / f".quiz_{chapter}.json"
+        return cls(json.loads(path.read_text(encoding="utf-8")), progress)
 
     def check(self, number, answer):
         """Check the answer to question ``number`` (from 1): a letter, a number or a short text."""
@@ -217,43 +227,78 @@ class Quiz:
                              else "   (a short text)")
         return "\n".join(lines)
 
+    def saved_answers(self):
+        """{question number: the answer last checked in the widget}, from the progress file."""
+        try:
+            answers = json.loads(self.progress.read_text(encoding="utf-8"))["answers"]
+            return {int(n): a for n, a in answers.items() if isinstance(a, str) and 1 <= int(n) <= len(self.questions)}
+        except (AttributeError, OSError, ValueError, KeyError, TypeError):  # no file, or not ours
+            return {}
+
+    def _save(self, number, answer):
+        answers = {**self.saved_answers(), number: answer}
+        try:
+            self.progress.write_text(json.dumps({"chapter": self.chapter, "answers": answers}, indent=1) + "\n",
+                                     encoding="utf-8")
+        except OSError:  # a read-only folder: the quiz still works, it only forgets
+            pass
+
     def widget(self):
-        """The quiz as ipywidgets (built once): per question a prompt, an input, Check, feedback."""
+        """The quiz as widgets (built once): per question its text, an accessible input with Check
+        (see trainlab.quiz_widget), and the feedback; answers saved before are filled in and checked."""
         if self._widget is None:
+            import uuid
+
             import ipywidgets as w
 
-            boxes = []
+            from .canvas import themed
+            from .quiz_widget import Answer
+
+            key, saved, boxes = uuid.uuid4().hex[:8], self.saved_answers(), []
             for number, q in enumerate(self.questions, 1):
-                options = q.get("options", [])
-                prompt = f"<b>{number}.</b> {_html(q['prompt'])}" + "".join(
-                    f'<div style="padding-left:1.5em;text-indent:-1.5em">{x}) {_html(o)}</div>'
-                    for x, o in zip(LETTERS, options))
-                if options:
-                    letters = list(LETTERS[: len(options)])
-                    entry = w.RadioButtons(options=letters, value=None, orientation="horizontal",
-                                           layout=w.Layout(width="auto"))
-                else:  # a Text for numbers too: no 0 pre-filled, and "2,303" is not silently 2303
-                    entry = w.Text(placeholder="a number" if q["kind"] == "numeric" else "your answer")
-                button, feedback = w.Button(description="Check"), w.HTMLMath()
-                button.on_click(lambda _, n=number, e=entry, f=feedback: self._show(n, e.value, f))
-                boxes.append(w.VBox([w.HTMLMath(prompt), w.HBox([entry, button]), feedback],
-                                    layout=w.Layout(margin="0 0 1.2em 0")))
-            self._widget = w.VBox(boxes)
+                prompt_id = f"trainlab-quiz-{key}-{number}"
+                letters = list(LETTERS[: len(q.get("options", []))])
+                option_ids = [f"{prompt_id}-{x}" for x in letters]
+                prompt = f'<div id="{prompt_id}"><b>{number}.</b> {_html(q["prompt"])}</div>' + "".join(
+                    f'<div id="{i}" style="padding-left:1.5em;text-indent:-1.5em">{x}) {_html(o)}</div>'
+                    for i, x, o in zip(option_ids, letters, q.get("options", [])))
+                entry = Answer(kind=q["kind"], options=letters, option_ids=option_ids, prompt_id=prompt_id,
+                               placeholder={"numeric": "a number", "text": "your answer"}.get(q["kind"], ""))
+                feedback = w.HTMLMath()
+                entry.on_check(lambda n=number, e=entry, f=feedback: self._show(n, e.value, f))
+                if number in saved:
+                    entry.value = saved[number]
+                    self._show(number, entry.value, feedback, save=False)
+                boxes.append(w.VBox([w.HTMLMath(prompt), entry, feedback], layout=w.Layout(margin="0 0 1.2em 0")))
+            self._widget = themed(boxes)
+            self._widget.add_class("trainlab-quiz")
         return self._widget
 
-    def _show(self, number, answer, feedback):
+    def _show(self, number, answer, feedback, save=True):
         try:
             result = self.check(number, answer)
         except ValueError as error:
             message = {None: "Pick an option first.", "": "Type your answer first."}.get(answer, str(error))
-            feedback.value = f'<span style="color:#9a6700">{_html(message)}</span>'
+            feedback.value = f'<div class="trainlab-note" role="status">{_html(message)}</div>'
             return
-        color = "#1a7f37" if result.correct else "#cf222e"
-        feedback.value = f'<span style="color:{color}">{_html(result.message)}</span>'
+        if save and self.progress is not None:
+            self._save(number, answer)
+        kind = "correct" if result.correct else "wrong"
+        feedback.value = f'<div class="trainlab-{kind}" role="status">{_html(result.message)}</div>'
 
     def _repr_mimebundle_(self, **kwargs):
         """The widget for JupyterLab, with the plain text of ``str(quiz)`` as fallback."""
         return {**self.widget()._repr_mimebundle_(**kwargs), "text/plain": str(self)}
+
+    def _ipython_display_(self):
+        """A line saying to run the cell again (hidden while the quiz is live), then the quiz."""
+        from IPython.display import display
+
+        note = ("This quiz is not connected to a running kernel (the page was reloaded or the kernel "
+                "restarted): run this cell again to answer it" +
+                ("; the answers you checked come back." if self.progress else "."))
+        display({"text/html": f'<p class="trainlab-rerun">{html.escape(note)}</p>', "text/plain": note}, raw=True)
+        display(self._repr_mimebundle_(), raw=True)
 
 
 def _sealed_text(keyfile):

@@ -12,7 +12,8 @@ slider of its own; ``momentum``, ``alpha`` (RMSprop's decay, as torch names it),
 ``beta2`` get one slider each, shared by the racers whose config has that key. A click on the map
 starts the race there.
 
-The figure is an ipympl canvas widget (:mod:`trainlab.canvas`), so the race needs no
+Racers whose paths coincide (yours matching torch's) are drawn dashed over each other, and the
+legend says so. The figures are ipympl canvas widgets (:mod:`trainlab.canvas`), so the race needs no
 ``%matplotlib widget`` and leaves pyplot's backend alone; a frame is drawn by moving the existing artists. Headless (nbclient, autograding), nothing is
 rendered until a front end asks, so building and displaying a race costs only the trajectories.
 """
@@ -30,12 +31,15 @@ from matplotlib.backend_bases import MouseButton
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
-from .canvas import canvas_widget
+from .canvas import canvas_widget, themed, wrapping
 from .landscapes import LANDSCAPES, Landscape
 from .trajectories import follow, torch_update
 
-FIGSIZE = (8.4, 3.6)  # inches at 100 dpi: the canvas is 840 x 360 pixels, as wide as a notebook
-EXPORT_DPI = 80  # the static export's frames are 672 x 288 pixels
+# inches at 100 dpi. The widget shows the map and the losses as two canvases (360 x 360 and 440 x 360
+# pixels) side by side that wrap, the losses under the map, in a notebook narrower than about 900 pixels.
+MAP_SIZE, LOSS_SIZE = (3.6, 3.6), (4.4, 3.6)
+FIGSIZE = (8.4, 3.6)  # the static export's one figure: 672 x 288 pixels at EXPORT_DPI
+EXPORT_DPI = 80
 FLOOR = 1e-12  # the loss axis shows f - f_min down to here
 
 # config keys with one slider for all racers that have them: (min, max, step)
@@ -74,37 +78,37 @@ def _racer(name, entry):
 
 
 class _Plot:
-    """The race's figure: the map (contours, minima, a path and a head per racer) and the losses.
+    """The race's drawing: the map (contours, minima, a path and a head per racer) and the losses.
 
+    ``map`` and ``loss`` are two axes, in one figure (the export) or in two (the widget).
     ``draw_frame(k)`` shows every racer after ``k`` steps by moving the existing artists; the
     live widget and the static export both draw with it.
     """
 
-    def __init__(self, figure, names):
-        self.figure = figure
-        figure.subplots_adjust(left=0.05, right=0.98, bottom=0.12, top=0.9, wspace=0.2)
-        self.map, self.loss = figure.subplots(1, 2, width_ratios=[1, 1.3])
+    def __init__(self, map_axes, loss_axes, names):
+        self.map, self.loss = map_axes, loss_axes
+        self.figures = list(dict.fromkeys([map_axes.figure, loss_axes.figure]))
         self.contour = None
         self.minima, = self.map.plot([], [], "*", color="gold", mec="k", ms=15, zorder=3)
         self.saddles, = self.map.plot([], [], "+", color="k", ms=12, mew=2, zorder=3)
         self.start, = self.map.plot([], [], "o", mfc="none", mec="k", ms=9, zorder=3)
         self.lines, self.heads, self.curves, self.dots = {}, {}, {}, {}
-        for i, name in enumerate(names):
+        for i, name in enumerate(names):  # later racers are drawn over earlier ones
             color = f"C{i % 10}"
-            self.lines[name], = self.map.plot([], [], "-", color=color, lw=1.6, zorder=4)
-            self.heads[name], = self.map.plot([], [], "o", color=color, mec="k", ms=8, zorder=5)
-            self.curves[name], = self.loss.plot([], [], "-", color=color, lw=1.4, label=name)
-            self.dots[name], = self.loss.plot([], [], "o", color=color, mec="k", ms=6)
+            self.lines[name], = self.map.plot([], [], "-", color=color, lw=1.6, zorder=4 + i / 100)
+            self.heads[name], = self.map.plot([], [], "o", color=color, mec="k", ms=8, zorder=5 + i / 100)
+            self.curves[name], = self.loss.plot([], [], "-", color=color, lw=1.4, label=name, zorder=2 + i / 100)
+            self.dots[name], = self.loss.plot([], [], "o", color=color, mec="k", ms=6, zorder=3 + i / 100)
         self.cursor = self.loss.axvline(0, color="0.3", lw=1, ls=":")
         self.loss.set(yscale="log", xlabel="step")
         self.loss.set_title(r"$f(w_t) - f_{\min}$", fontsize="medium")
         # fewer tick labels: laying out text is most of a frame's render time
         self.loss.yaxis.set_minor_locator(NullLocator())
         self.loss.locator_params(axis="x", nbins=5)
-        self.map.locator_params(nbins=5)
+        self.map.locator_params(nbins=4)
         self.loss.grid(True, which="major", alpha=0.3)
         self.legend = self.loss.legend(loc="lower left", fontsize="small")
-        self.paths, self.gaps, self.last = {}, {}, {}
+        self.paths, self.gaps, self.last, self.same = {}, {}, {}, {}
 
     def show_landscape(self, landscape):
         """Contours, minima, saddles, limits and title of ``landscape``."""
@@ -120,15 +124,29 @@ class _Plot:
         self.landscape = landscape
 
     def show_paths(self, paths, start):
-        """Loss curves, legend and loss limits for ``paths`` (name -> (steps + 1, 2)) from ``start``."""
+        """Loss curves, legend and loss limits for ``paths`` (name -> (steps + 1, 2)) from ``start``.
+
+        A racer whose path coincides with an earlier racer's is drawn dashed with a smaller head, so
+        that both stay visible, and its legend entry says with whose path it coincides.
+        """
         self.paths, steps = paths, len(next(iter(paths.values()))) - 1
-        for (name, path), text in zip(paths.items(), self.legend.get_texts()):
+        self.same = coinciding(paths)
+        for (name, path), text, handle in zip(paths.items(), self.legend.get_texts(), self.legend.legend_handles):
             gap = self.landscape.loss_along(path) - self.landscape.f_min
             self.gaps[name] = np.where(np.isfinite(gap), gap, np.nan)
             self.last[name] = int(np.flatnonzero(np.isfinite(path).all(axis=1))[-1])
             self.curves[name].set_data(np.arange(len(path)), self.gaps[name])
-            diverged = self.last[name] < steps
-            text.set_text(f"{name} (diverged at step {self.last[name] + 1})" if diverged else name)
+            dashed = name in self.same
+            for line in (self.lines[name], self.curves[name], handle):
+                line.set_linestyle((0, (3, 3)) if dashed else "-")
+            self.heads[name].set_markersize(5 if dashed else 8)
+            self.dots[name].set_markersize(4 if dashed else 6)
+            label = name
+            if self.last[name] < steps:
+                label += f" (diverged at step {self.last[name] + 1})"
+            if dashed:
+                label += f" (same path as {self.same[name]})"
+            text.set_text(label)
         self.start.set_data([start[0]], [start[1]])
         self.loss.set(xlim=(0, steps), ylim=_loss_limits(self.gaps.values()))
 
@@ -142,6 +160,25 @@ class _Plot:
             self.dots[name].set_data([last], self.gaps[name][last : last + 1])
         self.cursor.set_xdata([k, k])
         return [*self.lines.values(), *self.heads.values(), *self.dots.values(), self.cursor]
+
+
+def coinciding(paths, rtol=1e-6):
+    """name -> the earlier racer whose path this racer's path coincides with, step for step.
+
+    Paths coincide when every point agrees within ``rtol`` of the path's extent (NaN with NaN).
+    """
+    same, names = {}, list(paths)
+    for k, name in enumerate(names):
+        path = paths[name]
+        finite = np.abs(path[np.isfinite(path)])
+        scale = rtol * max(float(finite.max(initial=0.0)), 1.0)
+        for earlier in names[:k]:
+            with np.errstate(all="ignore"):
+                close = np.allclose(path, paths[earlier], rtol=0, atol=scale, equal_nan=True)
+            if close:
+                same[name] = same.get(earlier, earlier)
+                break
+    return same
 
 
 def _loss_limits(gaps):
@@ -174,8 +211,11 @@ class Race:
         self.steps = steps
         self.paths = {}
 
-        self.plot = _Plot(Figure(figsize=FIGSIZE), list(self.racers))
-        self.canvas = canvas_widget(self.plot.figure)
+        map_figure, loss_figure = Figure(figsize=MAP_SIZE), Figure(figsize=LOSS_SIZE)
+        map_figure.subplots_adjust(left=0.12, right=0.96, bottom=0.1, top=0.9)
+        loss_figure.subplots_adjust(left=0.14, right=0.97, bottom=0.13, top=0.9)
+        self.plot = _Plot(map_figure.add_subplot(), loss_figure.add_subplot(), list(self.racers))
+        self.canvas, self.loss_canvas = canvas_widget(map_figure), canvas_widget(loss_figure)
         self.canvas.mpl_connect("button_press_event", self._on_click)
 
         self._build_controls()
@@ -191,7 +231,7 @@ class Race:
                                                    description="landscape")
         self.landscape_dropdown.observe(self._on_landscape, "value")
 
-        style, layout = {"description_width": "140px"}, widgets.Layout(width="400px")
+        style, layout = {"description_width": "120px"}, widgets.Layout(width="360px")
         self.lr_sliders = {}
         for name, (_, config) in self.racers.items():
             if "lr" in config:
@@ -209,12 +249,14 @@ class Race:
                 slider.observe(lambda change, key=key: self._set_shared(key, change["new"]), "value")
                 self.shared_sliders[key] = slider
 
-        self.widget = widgets.VBox([
-            self.canvas,
-            widgets.HBox([self.play, self.step_slider, self.landscape_dropdown]),
-            widgets.HBox([widgets.VBox([widgets.HTML("<b>learning rates</b>"), *self.lr_sliders.values()]),
-                          widgets.VBox([widgets.HTML("<b>shared</b>" if self.shared_sliders else ""),
-                                        *self.shared_sliders.values()])]),
+        self.step_slider.layout.width = "300px"
+        self.landscape_dropdown.layout.width = "240px"
+        self.widget = themed([
+            wrapping([self.canvas, self.loss_canvas], figures=True),
+            wrapping([self.play, self.step_slider, self.landscape_dropdown]),
+            wrapping([widgets.VBox([widgets.HTML("<b>learning rates</b>"), *self.lr_sliders.values()]),
+                      widgets.VBox([widgets.HTML("<b>shared</b>" if self.shared_sliders else ""),
+                                    *self.shared_sliders.values()])]),
             widgets.HTML("<i>Click on the map to start the race from there.</i>"),
         ])
 
@@ -231,6 +273,7 @@ class Race:
     def _draw(self):
         self.plot.draw_frame(self.step_slider.value)
         self.canvas.draw_idle()
+        self.loss_canvas.draw_idle()
 
     def _set(self, name, key, value):
         self.racers[name][1][key] = value
@@ -267,11 +310,13 @@ class Race:
         Drawn on a figure of its own with the same ``draw_frame``, so the widget is untouched.
         The HTML needs no kernel and no network.
         """
-        plot = _Plot(Figure(figsize=FIGSIZE, dpi=EXPORT_DPI), list(self.racers))  # draws only when saved
+        figure = Figure(figsize=FIGSIZE, dpi=EXPORT_DPI)  # draws only when saved
+        figure.subplots_adjust(left=0.05, right=0.98, bottom=0.12, top=0.9, wspace=0.2)
+        plot = _Plot(*figure.subplots(1, 2, width_ratios=[1, 1.3]), list(self.racers))
         plot.show_landscape(self.landscape)
         plot.show_paths(self.paths, self.start)
         steps = np.unique(np.linspace(0, self.steps, min(frames, self.steps + 1)).round().astype(int))
-        animation = FuncAnimation(plot.figure, plot.draw_frame, frames=steps, interval=100)
+        animation = FuncAnimation(figure, plot.draw_frame, frames=steps, interval=100)
         with rc_context({"animation.frame_format": "jpeg"}):  # a third of the size of png frames
             player = animation.to_jshtml(default_mode="once")
         return re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', lambda _: ICONS, player)

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from .canvas import canvas_widget
+from .canvas import canvas_widget, themed, wrapping
 
-FIGSIZE = (8.4, 3.0)  # inches at 100 dpi: as wide as a notebook
+FIGSIZE = (4.4, 3.0)  # inches at 100 dpi: 440 pixels, fits the output area of a notebook 570 pixels wide
 COLORS = {"waiting": "white", "primal": "#cfe2f3", "adjoint": "#d9ead3", "current": "#f6b26b",
           "edge": "0.75", "active edge": "#e69138"}
 
@@ -175,7 +175,7 @@ class TraceView:
         ax = self.axes = self.figure.add_subplot()
         ax.set_axis_off()
         if self.title:
-            ax.set_title(self.title, fontsize="medium")
+            ax.set_title(self.title, fontsize="medium", wrap=True)
         self.positions = layout(self.nodes)
         xs, ys = zip(*self.positions)
         ax.set(xlim=(min(xs) - 0.5, max(xs) + 0.5), ylim=(min(ys) - 0.8, max(ys) + 0.6))
@@ -211,8 +211,9 @@ class TraceView:
         self.next.on_click(lambda _: self._move(+1))
         self.status = widgets.HTML()
         self.table = widgets.HTML()
-        self.widget = widgets.VBox([self.canvas, widgets.HBox([self.play, self.back, self.next, self.slider]),
-                                    self.status, self.table])
+        self.slider.layout.width = "260px"
+        self.widget = themed([wrapping([self.canvas], figures=True),
+                              wrapping([self.play, self.back, self.next, self.slider]), self.status, self.table])
 
     def _move(self, delta):
         self.slider.value = min(max(self.slider.value + delta, 0), self.steps - 1)
@@ -310,8 +311,8 @@ class TraceView:
                 elif agrees(value, want):
                     cells.append((_number(value), ""))
                 else:
-                    cells.append((f"✗ {_number(value)} (expected {_number(want)})", " background:#f4cccc"))
-            style = f" style='background:{COLORS['current']}'" if index == current else ""
+                    cells.append((f"✗ {_number(value)} (expected {_number(want)})", " background:#f4cccc;color:#000000"))
+            style = f" style='background:{COLORS['current']};color:#000000'" if index == current else ""
             rows.append(f"<tr{style}>" + "".join(f"<td style='padding:2px 10px;{extra}'>{html.escape(c)}</td>"
                                                    for c, extra in cells) + "</tr>")
         wrong = self.disagreements
@@ -320,7 +321,7 @@ class TraceView:
             verb = "entry disagrees" if len(wrong) == 1 else "entries disagree"
             note = (f"<p style='color:#990000'>✗ {len(wrong)} {verb} with the expected values: "
                     + ", ".join(f"{name} {key}" for name, key, _, _ in wrong) + "</p>")
-        return f"<table><tr>{head}</tr>{''.join(rows)}</table>{note}"
+        return f"<div style='overflow-x:auto'><table><tr>{head}</tr>{''.join(rows)}</table></div>{note}"
 
     @classmethod
     def from_value(cls, root, title=""):

@@ -36,11 +36,13 @@ def main():
     race = Race(racers, steps=500)
     figures = {"frame": row("frame: step slider change + draw_idle",
                             timings(lambda i: setattr(race.step_slider, "value", i), 200), "200 changes, 5 racers")}
-    race.canvas.syncing_data_url = False  # as once JupyterLab shows the canvas: no PNG copy in the model
-    race.canvas.draw()
-    width, height = race.plot.figure.bbox.size
-    render = timings(lambda i: (race.plot.draw_frame(i), race.canvas.draw()), 20)
-    row(f"render {width:.0f} x {height:.0f} px + diff PNG (ipympl)", render, "per frame the front end shows")
+    canvases = (race.canvas, race.loss_canvas)
+    for canvas in canvases:
+        canvas.syncing_data_url = False  # as once JupyterLab shows the canvas: no PNG copy in the model
+        canvas.draw()
+    sizes = " + ".join("{:.0f} x {:.0f}".format(*canvas.figure.bbox.size) for canvas in canvases)
+    render = timings(lambda i: (race.plot.draw_frame(i), *(canvas.draw() for canvas in canvases)), 20)
+    row(f"render {sizes} px + diff PNGs (ipympl)", render, "per frame the front end shows")
 
     def trajectories(i):
         for update, config in race.racers.values():

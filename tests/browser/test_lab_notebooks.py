@@ -77,7 +77,7 @@ def test_quiz_tells_a_wrong_answer_from_the_right_one(notebook, course, executed
     verdicts = []
     for letter in (wrong, right):
         before = feedback.inner_text()
-        question.get_by_role("radio", name=letter, exact=True).check()
+        question.get_by_role("radio").nth(LETTERS.index(letter)).check()  # each radio is named by its option
         question.get_by_role("button", name="Check").click()
         verdicts.append(changed_text(feedback, before))
     assert verdicts[0].startswith("Not quite"), f"a wrong answer got: {verdicts[0]!r}"
@@ -93,7 +93,8 @@ def race(notebook, course, executed):
 
 
 def canvas_of(race):
-    return race.locator(".jupyter-matplotlib-canvas-div")
+    """The race's map (its first canvas; the second shows the losses)."""
+    return race.locator(".jupyter-matplotlib-canvas-div").first
 
 
 @pytest.mark.parametrize("notebook", RACES)
