@@ -11,7 +11,6 @@ nbgrader finds this file through JUPYTER_CONFIG_PATH, which the Makefile sets.
 """
 
 import os
-import sys
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
@@ -19,11 +18,10 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
+from autograder.preprocessors import (JudgeTestCells, RecordingExecute, ShortenHiddenTestErrors, TruncateLongOutputs,
+                                      UnmarkDuplicateCells)
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from preprocessors import (JudgeTestCells, RecordingExecute, ShortenHiddenTestErrors,  # noqa: E402
-                           TruncateLongOutputs, UnmarkDuplicateCells)
-from sandbox import SandboxedKernelManager  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 ROOT = HERE.parent
@@ -76,10 +74,14 @@ c.OverwriteCells.add_missing_cells = True
 c.Autograde.autograde_preprocessors = [RecordingExecute, JudgeTestCells, IgnorePattern, ClearMetadataPreprocessor,
                                        LimitOutput, TruncateLongOutputs, SaveAutoGrades, AssignLatePenalties,
                                        CheckCellMetadata]
-# Student code runs in a bubblewrap sandbox (see sandbox.py): it sees neither the course (solutions,
-# autograder) nor the class (gradebook, other submissions), has no network and writes only to its folder.
-c.RecordingExecute.kernel_manager_class = SandboxedKernelManager
-c.SandboxedKernelManager.hidden = [str(ROOT), str(CLASS_DIR), str(REFERENCE_RECORDS)]
+# Student code runs in a bubblewrap sandbox built from an allowlist, as a user of its own, with caps
+# (autograder/sandbox.py): it sees neither the course (solutions, autograder) nor the class (gradebook,
+# other submissions), has no network and writes only to a file system in memory of its own.
+c.SandboxProvisioner.memory = 2 * 10**9  # bytes
+c.SandboxProvisioner.processes = 256  # processes and threads
+c.SandboxProvisioner.disk = 100 * 10**6  # bytes written
+c.SandboxProvisioner.cpu_time = 600  # seconds
+c.SandboxProvisioner.open_files = 256
 # Tests are judged by the grader, not by the student's kernel (see preprocessors.py): a test cell
 # passes only if the values its checks recorded agree with the reference solution's run of it.
 c.JudgeTestCells.source_directory = str(ROOT / "solutions")
