@@ -198,7 +198,7 @@ class RecordingExecute(ExecuteAfterCrashes):
 
     def stop_at_a_cap(self, cell, index, died=False):
         """If the kernel hit a cap in this cell, stop it and say so in the cell; returns whether it did."""
-        errors = [output for output in cell.outputs if output.output_type == "error"]
+        errors = [output for output in cell.get("outputs", []) if output.output_type == "error"]
         if not errors and not died:
             return False
         error = (errors[-1].ename, errors[-1].evalue) if errors else None

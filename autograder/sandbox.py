@@ -46,7 +46,7 @@ from trainlab import records
 KEPT = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED")
 KEPT_PREFIXES = ("OMP_", "OPENBLAS_", "MKL_", "KMP_", "JPY_", "PYDEVD_")
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives")
+ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/fonts")
 HOME = "/home/student"
 CHANNEL_INSIDE = str(records.CHANNEL)
 
@@ -140,6 +140,8 @@ class SandboxProvisioner(LocalProvisioner):
                         "kernel running at once): uids no account of the machine has.").tag(config=True)
     users = Integer(1000, help="How many sandbox users there are: kernels the machine may run at once.").tag(
         config=True)
+    threads = Integer(1, help="Threads of a graded kernel's numerical libraries (OMP_NUM_THREADS): the course's "
+                      "models are tiny, and one thread is fastest while kernels share the cores.").tag(config=True)
     show = List(Unicode(), help="Folders shown read-only besides Python, the environment and the course "
                 "library (the reference run shows the solutions).").tag(config=True)
 
@@ -190,6 +192,7 @@ class SandboxProvisioner(LocalProvisioner):
         inside = f"{HOME}/{cwd.name}"
         files = self.open_regular_files(cwd)
         environment = kept(kwargs.get("env") or os.environ) | {"HOME": HOME, "MPLCONFIGDIR": f"{HOME}/.matplotlib",
+                                                               "OMP_NUM_THREADS": str(self.threads),
                                                                "JPY_PARENT_PID": "1"}  # bwrap's init: not polled
         kwargs["env"] = {}  # bwrap starts from nothing but what --setenv gives
         self.cgroups = Cgroups(self.private.name, self.memory, self.processes) if self.uid is not None else None
@@ -266,6 +269,8 @@ class SandboxProvisioner(LocalProvisioner):
                     "--size", str(self.disk), "--perms", "1777", "--tmpfs", "/dev/shm",
                     "--symlink", f"{HOME}/.tmp", "/tmp", "--perms", "1777", "--dir", f"{HOME}/.tmp",
                     "--perms", "1777", "--dir", cwd, "--bind", str(self.private), str(self.private),
+                    "--perms", "0755", "--dir", str(Path(CHANNEL_INSIDE).parent.parent),
+                    "--perms", "0755", "--dir", str(Path(CHANNEL_INSIDE).parent),
                     "--bind", str(self.private / "records.jsonl"), CHANNEL_INSIDE]
         for fd, relative in files:
             for parent in reversed(Path(relative).parents[:-1]):

@@ -78,7 +78,7 @@ def test_files_outside_the_allowlist_are_neither_listed_nor_read(kernel):
     reply, _ = kernel.run("open('/etc/shadow')")
     assert reply["ename"] == "FileNotFoundError"
     _, out = kernel.run("import os; print(sorted(os.listdir('/etc')))")
-    assert set(json.loads(out.replace("'", '"'))) <= {"ld.so.cache", "localtime", "alternatives"}
+    assert set(json.loads(out.replace("'", '"'))) <= {"ld.so.cache", "localtime", "alternatives", "fonts"}
 
 
 def test_the_course_shows_only_the_library_and_python(kernel):
@@ -109,6 +109,15 @@ def test_writes_stay_in_the_sandbox(kernel):
     assert set(out.splitlines()) <= {"Read-only file system", "Permission denied"} and len(out.splitlines()) == 3
     assert not (ROOT / "x.txt").exists() and not Path("/etc/x.txt").exists()
     assert not (kernel.folder / "answer.txt").exists(), "the kernel wrote into the graded folder"
+
+
+def test_checks_reach_the_grader_through_the_file_it_opened(kernel):
+    """The kernel may put a link where the channel was; the grader reads the file it opened itself."""
+    channel = kernel.manager.provisioner.private / "records.jsonl"
+    kernel.run("from trainlab.checks import check_close\ncheck_close(1.0, 1.0, name='one', quiet=True)")
+    kernel.run(f"import os\nos.remove({str(channel)!r})\nos.symlink('/etc/ld.so.cache', {str(channel)!r})\n"
+               "check_close(2.0, 2.0, name='two', quiet=True)")
+    assert [entry["name"] for entry in kernel.manager.provisioner.read_records()] == ["one", "two"]
 
 
 def test_no_network_no_secrets_no_other_processes(kernel):
