@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
@@ -187,7 +187,10 @@ class RecordingExecute(ExecuteAfterCrashes):
         if is_test_cell(cell):
             setup = next(c for c in self.nb.cells if c.cell_type == "code")
             self.run_quietly(RESTORE + setup.source)
-        cell, resources = super().preprocess_cell(cell, resources, index)
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError:  # interrupted at the timeout, the cell went on and on
+            self.stop(cell, index, f"ran longer than {self.timeout} s and did not stop when interrupted")
         if not self.stopped:
             self.records[index] = self.km.provisioner.read_records()
             self.stop_at_a_cap(cell, index)
@@ -208,6 +211,11 @@ class RecordingExecute(ExecuteAfterCrashes):
                 cap = f"ran longer than {self.timeout} s and did not stop when interrupted"
         if cap is None:
             return False
+        self.stop(cell, index, cap)
+        return True
+
+    def stop(self, cell, index, cap):
+        """Stop the kernel, which ``cap`` ('used more than 2 GB of memory') in this cell, and say so."""
         self.stopped = (f"not run: the grader stopped this notebook in cell {index + 1}, which {cap}")
         message = (f"This notebook {cap} in cell {index + 1}. The grader stopped it there: the cells above "
                    "keep their points, the cells below were not run.")
@@ -216,7 +224,6 @@ class RecordingExecute(ExecuteAfterCrashes):
         self.log.warning("cell %d: the kernel %s; stopped", index + 1, cap)
         if run_sync(self.km.is_alive)():
             run_sync(self.km.shutdown_kernel)(now=True)
-        return True
 
 
 def judge(student, reference):

@@ -48,6 +48,7 @@ KEPT_PREFIXES = ("OMP_", "OPENBLAS_", "MKL_", "KMP_", "JPY_", "PYDEVD_")
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/fonts")
 HOME = "/home/student"
+PREFIX = "trainlab-kernel-"  # of the private folders
 CHANNEL_INSIDE = str(records.CHANNEL)
 
 
@@ -150,20 +151,24 @@ class SandboxProvisioner(LocalProvisioner):
             raise RuntimeError("the grader runs student code in bubblewrap, which is not installed: "
                                "apt-get install bubblewrap")
         km = self.parent
-        self.private = Path(tempfile.mkdtemp(prefix="trainlab-kernel-", dir="/dev/shm" if Path("/dev/shm").is_dir()
-                                             else None))
+        previous = Path(km.connection_file).parent if km.connection_file else None
+        if previous and previous.name.startswith(PREFIX) and previous.is_dir():  # a restart: the client stays
+            self.private = previous
+        else:
+            self.private = Path(tempfile.mkdtemp(prefix=PREFIX, dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+            self.private.chmod(0o711)  # the grader's: the kernel cannot put a link in place of its files
+            (self.private / "sockets").mkdir()
+            (self.private / "records.jsonl").touch(mode=0o600)
         self.uid = self.claim_uid()
-        if self.uid is not None:
-            os.chown(self.private, self.uid, self.uid)
+        for path in (self.private / "sockets", self.private / "records.jsonl"):
+            if self.uid is not None:
+                os.chown(path, self.uid, self.uid)
         km.transport, km.cache_ports = "ipc", False  # the kernel has a network (and a loopback) of its own
-        km.ip = str(self.private / "socket")  # the sockets are socket-1, socket-2, ...
+        km.ip = str(self.private / "sockets" / "socket")  # the sockets are socket-1, socket-2, ...
         km.connection_file = str(self.private / "kernel.json")
-        channel = self.private / "records.jsonl"
-        channel.touch()
-        if self.uid is not None:
-            os.chown(channel, self.uid, self.uid)
-        self.channel = os.open(channel, os.O_RDONLY | os.O_NOFOLLOW)  # the kernel may replace the name, not this
-        self.channel_offset = 0
+        # Read through this descriptor only, from where the last kernel stopped writing.
+        self.channel = os.open(self.private / "records.jsonl", os.O_RDONLY | os.O_NOFOLLOW)
+        self.channel_offset = os.fstat(self.channel).st_size
         kwargs = await super().pre_launch(**kwargs)
         if self.uid is not None:
             os.chown(km.connection_file, self.uid, self.uid)
@@ -268,7 +273,8 @@ class SandboxProvisioner(LocalProvisioner):
                     "--size", str(self.disk), "--perms", "1777", "--tmpfs", HOME,
                     "--size", str(self.disk), "--perms", "1777", "--tmpfs", "/dev/shm",
                     "--symlink", f"{HOME}/.tmp", "/tmp", "--perms", "1777", "--dir", f"{HOME}/.tmp",
-                    "--perms", "1777", "--dir", cwd, "--bind", str(self.private), str(self.private),
+                    "--perms", "1777", "--dir", cwd, "--ro-bind", str(self.private), str(self.private),
+                    "--bind", str(self.private / "sockets"), str(self.private / "sockets"),
                     "--perms", "0755", "--dir", str(Path(CHANNEL_INSIDE).parent.parent),
                     "--perms", "0755", "--dir", str(Path(CHANNEL_INSIDE).parent),
                     "--bind", str(self.private / "records.jsonl"), CHANNEL_INSIDE]
@@ -321,4 +327,5 @@ class SandboxProvisioner(LocalProvisioner):
         if getattr(self, "uid_lock", None) is not None:
             os.close(self.uid_lock)
             self.uid_lock = None
-        shutil.rmtree(self.private, ignore_errors=True)
+        if not restart:
+            shutil.rmtree(self.private, ignore_errors=True)

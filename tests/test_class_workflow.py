@@ -15,8 +15,7 @@ import pytest
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "autograder"))
-from demo import submission  # noqa: E402
+from autograder.demo import submission
 
 CHAPTER, NOTEBOOK = "01_losses", "losses.ipynb"
 

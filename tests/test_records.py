@@ -1,17 +1,13 @@
 """trainlab.records and the grader's judge: what checks record, and how the grader judges it."""
 
-import sys
 
 import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT
+from autograder.preprocessors import judge
 from trainlab import records
 from trainlab.checks import CheckFailed, check_close
-
-sys.path.insert(0, str(ROOT / "autograder"))
-from preprocessors import judge  # noqa: E402
 
 
 class Anything:

@@ -111,12 +111,17 @@ def test_writes_stay_in_the_sandbox(kernel):
     assert not (kernel.folder / "answer.txt").exists(), "the kernel wrote into the graded folder"
 
 
-def test_checks_reach_the_grader_through_the_file_it_opened(kernel):
-    """The kernel may put a link where the channel was; the grader reads the file it opened itself."""
-    channel = kernel.manager.provisioner.private / "records.jsonl"
+def test_checks_reach_the_grader_through_a_channel_the_kernel_cannot_replace(kernel):
+    """The private folder is the grader's: the kernel can neither remove the channel nor put a link there."""
+    private = kernel.manager.provisioner.private
     kernel.run("from trainlab.checks import check_close\ncheck_close(1.0, 1.0, name='one', quiet=True)")
-    kernel.run(f"import os\nos.remove({str(channel)!r})\nos.symlink('/etc/ld.so.cache', {str(channel)!r})\n"
-               "check_close(2.0, 2.0, name='two', quiet=True)")
+    _, out = kernel.run(f"import os\nfor name in ['records.jsonl', 'kernel.json', 'link']:\n    try:\n"
+                        f"        os.remove({str(private)!r} + '/' + name)\n    except OSError as e:\n"
+                        "        print(e.strerror)\n"
+                        f"    try:\n        os.symlink('/etc/ld.so.cache', {str(private)!r} + '/' + name)\n"
+                        "    except OSError as e:\n        print(e.strerror)\n"
+                        "check_close(2.0, 2.0, name='two', quiet=True)")
+    assert "Read-only file system" in out and not any(path.is_symlink() for path in private.iterdir())
     assert [entry["name"] for entry in kernel.manager.provisioner.read_records()] == ["one", "two"]
 
 
