@@ -187,10 +187,13 @@ class RecordingExecute(ExecuteAfterCrashes):
         if is_test_cell(cell):
             setup = next(c for c in self.nb.cells if c.cell_type == "code")
             self.run_quietly(RESTORE + setup.source)
+        if self.km is not None and self.km.provisioner is not None:
+            self.km.provisioner.cell_starts()
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except CellTimeoutError:  # interrupted at the timeout, the cell went on and on
-            self.stop(cell, index, f"ran longer than {self.timeout} s and did not stop when interrupted")
+            self.stop(cell, index, self.km.provisioner.cap_hit()
+                      or f"ran longer than {self.timeout} s and did not stop when interrupted")
         if not self.stopped:
             self.records[index] = self.km.provisioner.read_records()
             self.stop_at_a_cap(cell, index)

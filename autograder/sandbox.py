@@ -109,9 +109,15 @@ class Cgroups:
             return 0
         return int(dict(line.split() for line in text.splitlines() if len(line.split()) == 2).get(key, 0))
 
-    def out_of_memory(self):
-        return self.count("memory", "memory.events" if "pids" in self.folders and self.folders["pids"]
-                          == self.folders["memory"] else "memory.oom_control", "oom_kill") > 0
+    def memory_events(self):
+        """(kernel processes killed for memory, times the memory limit was reached)."""
+        if self.folders.get("memory") and self.folders["memory"] == self.folders.get("pids"):  # v2
+            return self.count("memory", "memory.events", "oom_kill"), self.count("memory", "memory.events", "max")
+        try:
+            reached = int((self.folders["memory"] / "memory.failcnt").read_text())
+        except (KeyError, OSError, ValueError):
+            reached = 0
+        return self.count("memory", "memory.oom_control", "oom_kill"), reached
 
     def out_of_processes(self):
         return self.count("pids", "pids.events", "max") > 0
@@ -297,14 +303,22 @@ class SandboxProvisioner(LocalProvisioner):
         self.channel_offset += len(data)
         return records.parse(data)
 
+    def cell_starts(self):
+        """Note the memory events so far: cap_hit counts those of the cell that runs now."""
+        self.memory_events = self.cgroups.memory_events() if self.cgroups else (0, 0)
+
     def cap_hit(self, error=None):
         """Which cap the kernel hit, in words ('used more than 2 GB of memory'), or None.
 
-        error: the (ename, evalue) of the cell's error, if it raised one.
+        error: the (ename, evalue) of the cell's error, if it raised one. A cell that reached the memory
+        limit and was then stopped for another reason (the kernel may thrash for a while before the
+        Linux kernel kills it) counts as one that hit the memory cap.
         """
         ename, evalue = error or ("", "")
         code = self.process.poll() if self.process else None
-        if (self.cgroups and self.cgroups.out_of_memory()) or ename.endswith("MemoryError"):
+        before = getattr(self, "memory_events", (0, 0))
+        now = self.cgroups.memory_events() if self.cgroups else (0, 0)
+        if now[0] > 0 or now[1] > before[1] or ename.endswith("MemoryError"):
             return f"used more than {human(self.memory)} of memory"
         if (self.cgroups and self.cgroups.out_of_processes()) or ename == "BlockingIOError" or (
                 "can't start new thread" in evalue):
