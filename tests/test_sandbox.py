@@ -69,6 +69,16 @@ def test_the_kernel_runs_as_an_unprivileged_user_of_its_own(kernel):
     assert uid == euid != "0" and gid != "0" and groups == "0" and caps == "0000000000000000"
 
 
+def test_kernels_running_at_once_have_users_of_their_own(kernel, tmp_path):
+    """RLIMIT_NPROC counts per user: kernels graded in parallel must not share one."""
+    other = start(tmp_path)
+    try:
+        uids = [k.run("import os; print(os.getuid())")[1] for k in (kernel, other)]
+    finally:
+        other.stop()
+    assert uids[0] != uids[1]
+
+
 def test_files_outside_the_allowlist_are_neither_listed_nor_read(kernel):
     for path in PLANTED:
         reply, out = kernel.run(f"import os\ntry:\n    print(os.listdir({str(path.parent)!r}))\n"
