@@ -5,7 +5,7 @@ under the ``jupyter_client.kernel_provisioners`` entry point) that starts the ke
 (Debian's ``bubblewrap``). The sandbox is built from an allowlist:
 
 - read-only: the system (/usr and its links /bin, /lib, ...), a few files of /etc (the loader's
-  cache, the time zone), Python, the virtual environment, the course library, and the folders of
+  cache, the time zone, fonts), Python, the virtual environment, the course library, and the folders of
   ``show`` (the reference run shows the solutions);
 - writable: one file system in memory of ``disk`` bytes that holds the kernel's home, /tmp and its
   working folder, a copy of the regular files next to the graded notebook (never the notebooks: the
@@ -30,6 +30,7 @@ import fcntl
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -244,7 +245,8 @@ class SandboxProvisioner(LocalProvisioner):
                     fd = os.open(os.path.join(root, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
                 except OSError:
                     continue
-                if os.path.isfile(f"/proc/self/fd/{fd}") and os.fstat(fd).st_size <= self.disk:
+                status = os.fstat(fd)
+                if stat.S_ISREG(status.st_mode) and status.st_size <= self.disk:
                     found.append((fd, os.path.relpath(os.path.join(root, name), folder)))
                 else:
                     os.close(fd)

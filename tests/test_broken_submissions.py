@@ -16,9 +16,8 @@ import pytest
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "autograder"))
-from broken import CASES, SOLUTION_SERVER  # noqa: E402
-from demo import submission  # noqa: E402
+from autograder.broken import CASES, SOLUTION_SERVER
+from autograder.demo import submission
 
 CHAPTER = "01_losses"
 
