@@ -14,10 +14,9 @@ import threading
 import nbformat
 import pytest
 
-from conftest import ROOT
-
 from autograder.broken import CASES, SOLUTION_SERVER
 from autograder.demo import submission
+from conftest import ROOT
 
 CHAPTER = "01_losses"
 
