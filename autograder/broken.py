@@ -169,8 +169,8 @@ CASES = [
              "        print('could not write:', error)\n"),
          says="other submissions in sight: 0"),
     # Caps: the kernel is stopped in the l1 cell (cell 13); sigmoid and mse keep their 6 points.
-    dict(student="balloon", about="the l1 cell fills memory, 80 MB at a time, up to 1.6 GB", score=6,
-         files=right_then("import numpy as np\nheap = []\nfor _ in range(20):\n    heap.append(np.ones(10**7))\n"),
+    dict(student="balloon", about="the l1 cell fills memory, 400 MB at a time, up to 1.6 GB", score=6,
+         files=right_then("import numpy as np\nheap = []\nfor _ in range(4):\n    heap.append(np.ones(5 * 10**7))\n"),
          says="used more than 1 GB of memory in cell 13"),
     dict(student="storm", about="the l1 cell forks up to 200 processes that sleep", score=6,
          files=right_then("import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        time.sleep(60)\n"
