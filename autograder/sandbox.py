@@ -33,6 +33,7 @@ import signal
 import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import trainlab
@@ -124,13 +125,18 @@ class Cgroups:
         return self.count("pids", "pids.events", "max") > 0
 
     def remove(self):
+        """Kill what is left in the cgroups and remove them, once the killed processes are gone."""
         for folder in set(self.folders.values()):
-            try:
-                for pid in (folder / "cgroup.procs").read_text().split():
-                    os.kill(int(pid), signal.SIGKILL)
-                folder.rmdir()
-            except OSError:
-                pass
+            for _ in range(100):
+                try:
+                    for pid in (folder / "cgroup.procs").read_text().split():
+                        os.kill(int(pid), signal.SIGKILL)
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # EBUSY: a process is still exiting
+                    time.sleep(0.02)
         self.folders = {}
 
 

@@ -188,4 +188,6 @@ def test_each_cap_is_enforced_and_named(cap, tmp_path):
         print(f"{cap}: stopped after {time.perf_counter() - started:.1f} s")
         assert kernel.manager.provisioner.cap_hit(error) == words
     finally:
+        cgroups = list(kernel.manager.provisioner.cgroups.folders.values())
         kernel.stop()
+    assert not any(folder.exists() for folder in cgroups), "the kernel's cgroups are left behind"
