@@ -4,8 +4,14 @@ them all in one batch). A cheat must earn nothing for the exercise it cheats on 
 for the honest ones.
 
 A case's ``files(answers)`` returns the submission's files as ``{name: text}``; ``answers(**cells)``
-is the reference solution's notebook with the named solution cells (by grade_id) replaced.
-Chapter 1 has 8 exercises worth 3 points each (1 visible + 2 hidden): 24 in all.
+is the reference solution's notebook with the named solution cells (by grade_id) replaced. In the
+texts, CLASS_DIR and COURSE_DIR stand for the class's and the course's folders (an attacker may
+know them). Chapter 1 has 8 exercises worth 3 points each (1 visible + 2 hidden): 24 in all; the
+l1 cell is cell 13, after sigmoid and mse (6 points).
+
+The caps the test grades with (tests/test_broken_submissions.py sets them low, and each case below
+goes just past its cap, so that a broken cap cannot take the test machine down): 1 GB of memory,
+64 processes, 20 MB written, 10 s per cell.
 """
 
 import copy
@@ -17,6 +23,11 @@ RIGHT_L1 = "def l1(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"
 WRONG_MSE = "def mse(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"
 # Where the test serves a right mse to any submission that asks over the network.
 SOLUTION_SERVER = ("127.0.0.1", 47631)
+
+
+def right_then(code):
+    """``files`` of a right submission whose l1 cell runs ``code`` first."""
+    return lambda answers: notebook(answers(l1=code + RIGHT_L1))
 
 
 def notebook(nb, name=NOTEBOOK):
@@ -157,4 +168,37 @@ CASES = [
              "    try:\n        victim.write_text('vandal was here')\n    except OSError as error:\n"
              "        print('could not write:', error)\n"),
          says="other submissions in sight: 0"),
+    # Caps: the kernel is stopped in the l1 cell (cell 13); sigmoid and mse keep their 6 points.
+    dict(student="balloon", about="the l1 cell fills memory, 400 MB at a time, up to 1.6 GB", score=6,
+         files=right_then("import numpy as np\nheap = []\nfor _ in range(4):\n    heap.append(np.ones(5 * 10**7))\n"),
+         says="used more than 1 GB of memory in cell 13"),
+    dict(student="storm", about="the l1 cell forks up to 200 processes that sleep", score=6,
+         files=right_then("import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        time.sleep(60)\n"
+                          "        os._exit(0)\n"), says="started more than 64 processes or threads in cell 13"),
+    dict(student="filler", about="the l1 cell writes up to 100 files of 1 MB", score=6,
+         files=right_then("for n in range(100):\n    with open(f'filler-{n}.bin', 'wb') as f:\n"
+                          "        f.write(bytes(10**6))\n"), says="wrote more than 20 MB in cell 13"),
+    dict(student="spinner", about="the l1 cell spins and swallows the KeyboardInterrupt of the timeout", score=6,
+         files=right_then("while True:\n    try:\n        while True:\n            pass\n"
+                          "    except KeyboardInterrupt:\n        pass\n"),
+         says="ran longer than 10 s and did not stop when interrupted in cell 13"),
+    dict(student="sleeper", about="the l1 cell ignores SIGINT and sleeps for an hour", score=6,
+         files=right_then("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(3600)\n"),
+         says="ran longer than 10 s and did not stop when interrupted in cell 13"),
+    # The graded folder: links the kernel leaves are never followed by what the grader does afterwards.
+    dict(student="linker", about="a wrong mse, and links left in the working folder: one named like the notebook "
+         "to the gradebook, one to a classmate's submission, one to the instructor notebook", score=21,
+         files=wrong_mse_then(
+             "import os\nfrom pathlib import Path\nlinks = {'losses.ipynb': 'CLASS_DIR/gradebook.db',\n"
+             "         'classmate.ipynb': 'CLASS_DIR/submitted/ada/01_losses/losses.ipynb',\n"
+             "         'solutions.txt': 'COURSE_DIR/solutions/01_losses/losses.ipynb'}\n"
+             "for name, target in links.items():\n    Path(name).unlink(missing_ok=True)\n"
+             "    os.symlink(target, name)\nprint('links left:', len(links))\n"),
+         says="links left: 3"),
+    # Files handed in next to the notebook are not imported in place of the course's.
+    dict(student="shadow", about="a right notebook, handed in with a trainlab/ and a numpy.py that break things",
+         score=24, files=lambda answers: {**notebook(answers()),
+                                          "trainlab/__init__.py": "raise ImportError('the submission's trainlab')\n",
+                                          "numpy.py": "raise ImportError('the submission's numpy')\n"},
+         says="Score: 24"),
 ]

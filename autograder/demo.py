@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from classroom import Student
+from autograder.classroom import Student
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

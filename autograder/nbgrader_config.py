@@ -11,7 +11,6 @@ nbgrader finds this file through JUPYTER_CONFIG_PATH, which the Makefile sets.
 """
 
 import os
-import sys
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
@@ -19,11 +18,10 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
                                     DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
+from autograder.preprocessors import (JudgeTestCells, RecordingExecute, ShortenHiddenTestErrors, TruncateLongOutputs,
+                                      UnmarkDuplicateCells)
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from preprocessors import (JudgeTestCells, RecordingExecute, ShortenHiddenTestErrors,  # noqa: E402
-                           TruncateLongOutputs, UnmarkDuplicateCells)
-from sandbox import SandboxedKernelManager  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 ROOT = HERE.parent
@@ -31,7 +29,6 @@ CLASS_DIR = Path(os.environ.get("TRAINLAB_CLASS_DIR", ROOT / "class")).resolve()
 CLASS_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite gradebook needs its folder
 # What the instructor notebooks' checks recorded: the values test cells are judged against.
 REFERENCE_RECORDS = Path(os.environ.get("TRAINLAB_REFERENCE_RECORDS", CLASS_DIR / "reference_records"))
-REFERENCE_RECORDS.mkdir(parents=True, exist_ok=True)  # before any kernel starts, so the sandbox hides it
 
 c.CourseDirectory.course_id = "trainlab"
 c.CourseDirectory.root = str(ROOT)
@@ -63,9 +60,6 @@ c.Validator.preprocessors = [ClearOutput, CheckCellMetadata, Execute, IgnorePatt
 c.Execute.timeout = int(os.environ.get("TRAINLAB_CELL_TIMEOUT", 60))  # seconds per cell
 c.Execute.iopub_timeout = 30  # the kernel may still be sending a huge output when its cell is done
 c.Execute.shutdown_kernel = "immediate"  # a graded kernel has nothing to save: saves a second or two
-# The kernels nbgrader starts inherit this: the course's models are tiny, so one torch thread is
-# as fast as two alone, and over twice as fast while other processes share the cores.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 # What a real class hands in (see autograder/broken.py): a copied graded cell is an ordinary cell,
 # a deleted test cell is put back and run, a cell that kills the kernel costs only that cell, and
@@ -76,10 +70,15 @@ c.OverwriteCells.add_missing_cells = True
 c.Autograde.autograde_preprocessors = [RecordingExecute, JudgeTestCells, IgnorePattern, ClearMetadataPreprocessor,
                                        LimitOutput, TruncateLongOutputs, SaveAutoGrades, AssignLatePenalties,
                                        CheckCellMetadata]
-# Student code runs in a bubblewrap sandbox (see sandbox.py): it sees neither the course (solutions,
-# autograder) nor the class (gradebook, other submissions), has no network and writes only to its folder.
-c.RecordingExecute.kernel_manager_class = SandboxedKernelManager
-c.SandboxedKernelManager.hidden = [str(ROOT), str(CLASS_DIR), str(REFERENCE_RECORDS)]
+# Student code runs in a bubblewrap sandbox built from an allowlist, as a user of its own, with caps
+# (autograder/sandbox.py): it sees neither the course (solutions, autograder) nor the class (gradebook,
+# other submissions), has no network and writes only to a file system in memory of its own.
+c.SandboxProvisioner.memory = 2 * 10**9  # bytes
+c.SandboxProvisioner.processes = 256  # processes and threads
+c.SandboxProvisioner.disk = 100 * 10**6  # bytes written
+c.SandboxProvisioner.cpu_time = 600  # seconds
+c.SandboxProvisioner.open_files = 256
+c.SandboxProvisioner.threads = 1  # OMP_NUM_THREADS of a graded kernel
 # Tests are judged by the grader, not by the student's kernel (see preprocessors.py): a test cell
 # passes only if the values its checks recorded agree with the reference solution's run of it.
 c.JudgeTestCells.source_directory = str(ROOT / "solutions")

@@ -38,7 +38,9 @@ tqdm.monitor_interval = 0  # no monitor thread in a process that forks
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-os.environ["JUPYTER_CONFIG_PATH"] = str(HERE)
+# The course's configuration, after any other the caller names (read first, so it takes precedence).
+os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(dict.fromkeys(
+    [*filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)), str(HERE)]))
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # nbgrader runs alembic
 
 from nbgrader.apps import NbGraderAPI  # noqa: E402  (after the environment: it reads the config)

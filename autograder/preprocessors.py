@@ -4,19 +4,16 @@ import copy
 import fcntl
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import nbformat
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from nbgrader.utils import is_grade, is_solution
+from traitlets import Float, Integer, List, Unicode
 
-from sandbox import SandboxedKernelManager
 from trainlab import records
 from trainlab.checks import CheckFailed, check_close
 
@@ -51,12 +48,18 @@ class ExecuteAfterCrashes(Execute):
     def on_kernel_start(self):
         """Called when a kernel is ready, before the first cell runs in it (subclasses hook in)."""
 
+    def stopped_by_a_cap(self, cell, index):
+        """Whether the kernel died of a cap (subclasses hook in): then it is not restarted."""
+        return False
+
     def preprocess_cell(self, cell, resources, index):
         if index == 0:
             self.on_kernel_start()
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
+            if self.stopped_by_a_cap(cell, index):
+                return cell, self.resources
             self.log.warning("the kernel died in cell %d: restarting it and running the cells above again", index)
             cell.outputs.append(new_output(
                 "error", ename="KernelDied", evalue="the kernel stopped while it ran this cell",
@@ -125,59 +128,105 @@ for _name in [n for n in _sys.modules if n == "trainlab" or n.startswith("trainl
 
 
 def is_test_cell(cell):
-    nbgrader = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and nbgrader.get("grade") and not nbgrader.get("solution")
+    """A test cell: graded code that is not a solution (nbgrader's own predicates)."""
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
 class RecordingExecute(ExecuteAfterCrashes):
-    """Execute that keeps what each cell's checks record (trainlab.records) for JudgeTestCells.
+    """Execute in the sandbox (autograder/sandbox.py), keeping what each cell's checks record.
 
-    The kernel writes its records to a file named in $TRAINLAB_RECORD; what a cell appends while
-    it runs goes to ``resources["trainlab_records"][cell index]``. Before each test cell the
-    kernel's modules, built-in names and course helpers are put back as they were (SNAPSHOT,
-    RESTORE, then the set-up cell again), so that what one exercise's code patched cannot make
-    another exercise's tests fail or pass. With a SandboxedKernelManager (kernel_manager_class),
-    the kernel's private folder is the one that holds the records file.
+    The kernel runs under the ``trainlab-sandbox`` provisioner; what a cell's checks append to the
+    channel goes to ``resources["trainlab_records"][cell index]`` for JudgeTestCells. Before each
+    test cell the kernel's modules, built-in names and course helpers are put back as they were
+    (SNAPSHOT, RESTORE, then the set-up cell again), so that what one exercise's code patched
+    cannot make another exercise's tests fail or pass.
+
+    A kernel that hits a cap (memory, processes, bytes written, CPU time, open files; or a cell
+    that goes on after the timeout's interrupt) is stopped: that cell gets an error naming the cap
+    and the cell, the cells above keep what they earned, and the code cells below are not run.
     """
 
+    show = List(Unicode(), help="Folders the kernel sees read-only besides Python and the course library "
+                "(see SandboxProvisioner.show).").tag(config=True)
+    interrupt_grace = Float(5, help="Seconds a cell has to stop once the timeout interrupted it.").tag(config=True)
+
     def preprocess(self, nb, resources=None, km=None):
-        with tempfile.TemporaryDirectory(prefix="trainlab-kernel-") as self.private:
-            self.records_path = os.path.join(self.private, "records.jsonl")
-            open(self.records_path, "w").close()
-            self.records = {}
-            os.environ["TRAINLAB_RECORD"] = self.records_path  # the kernel inherits it
-            try:
-                nb, resources = super().preprocess(nb, resources, km)
-            finally:
-                del os.environ["TRAINLAB_RECORD"]
+        self.records, self.stopped = {}, None
+        nb, resources = super().preprocess(nb, resources, km)
         resources["trainlab_records"] = self.records
         return nb, resources
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
-        if isinstance(km, SandboxedKernelManager):
-            km.private = self.private  # the records file is there too
+        spec = km.kernel_spec
+        spec.interrupt_mode = "message"  # a signal would reach bubblewrap, not the cell
+        spec.metadata["kernel_provisioner"] = {"provisioner_name": "trainlab-sandbox",
+                                               "config": {"show": list(self.show)}}
         return km
 
-    def run_quietly(self, code):
-        """Run ``code`` in the kernel, outside any cell; its outputs and errors go nowhere."""
+    def run_quietly(self, code, timeout=None):
+        """Run ``code`` in the kernel, outside any cell; its outputs and errors go nowhere.
+        Returns False if the kernel did not answer within ``timeout`` (default: the cell timeout)."""
         try:
-            run_sync(self.kc.execute_interactive)(code, silent=True, store_history=False, timeout=self.timeout,
-                                                  output_hook=lambda message: None)
+            run_sync(self.kc.execute_interactive)(code, silent=True, store_history=False,
+                                                  timeout=timeout or self.timeout, output_hook=lambda message: None)
+            return True
         except TimeoutError:  # a kernel too broken to answer: its test cells will tell
-            self.log.warning("the kernel did not answer the grader's set-up in %s s", self.timeout)
+            self.log.warning("the kernel did not answer the grader in %s s", timeout or self.timeout)
+            return False
 
     def on_kernel_start(self):
         self.run_quietly(SNAPSHOT)
 
     def preprocess_cell(self, cell, resources, index):
+        if self.stopped:
+            if cell.cell_type == "code":
+                cell.outputs = [new_output("error", ename="NotRun", evalue=self.stopped,
+                                           traceback=[f"NotRun: {self.stopped}"])]
+            return cell, resources
         if is_test_cell(cell):
             setup = next(c for c in self.nb.cells if c.cell_type == "code")
             self.run_quietly(RESTORE + setup.source)
-        start = os.path.getsize(self.records_path)
-        cell, resources = super().preprocess_cell(cell, resources, index)
-        self.records[index], _ = records.read(self.records_path, start)
+        if self.km is not None and self.km.provisioner is not None:
+            self.km.provisioner.cell_starts()
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError:  # interrupted at the timeout, the cell went on and on
+            self.stop(cell, index, self.km.provisioner.cap_hit()
+                      or f"ran longer than {self.timeout} s and did not stop when interrupted")
+        if not self.stopped:
+            self.records[index] = self.km.provisioner.read_records()
+            self.stop_at_a_cap(cell, index)
         return cell, resources
+
+    def stopped_by_a_cap(self, cell, index):
+        return self.stop_at_a_cap(cell, index, died=True)
+
+    def stop_at_a_cap(self, cell, index, died=False):
+        """If the kernel hit a cap in this cell, stop it and say so in the cell; returns whether it did."""
+        errors = [output for output in cell.get("outputs", []) if output.output_type == "error"]
+        if not errors and not died:
+            return False
+        error = (errors[-1].ename, errors[-1].evalue) if errors else None
+        cap = self.km.provisioner.cap_hit(error)
+        if cap is None and error and error[0] == self.error_on_timeout.get("ename"):
+            if not self.run_quietly("", timeout=self.interrupt_grace):
+                cap = f"ran longer than {self.timeout} s and did not stop when interrupted"
+        if cap is None:
+            return False
+        self.stop(cell, index, cap)
+        return True
+
+    def stop(self, cell, index, cap):
+        """Stop the kernel, which ``cap`` ('used more than 2 GB of memory') in this cell, and say so."""
+        self.stopped = (f"not run: the grader stopped this notebook in cell {index + 1}, which {cap}")
+        message = (f"This notebook {cap} in cell {index + 1}. The grader stopped it there: the cells above "
+                   "keep their points, the cells below were not run.")
+        cell.outputs.append(new_output("error", ename="CapExceeded", evalue=message,
+                                       traceback=[f"CapExceeded: {message}"]))
+        self.log.warning("cell %d: the kernel %s; stopped", index + 1, cap)
+        if run_sync(self.km.is_alive)():
+            run_sync(self.km.shutdown_kernel)(now=True)
 
 
 def judge(student, reference):
@@ -243,7 +292,7 @@ class JudgeTestCells(NbGraderPreprocessor):
             fcntl.flock(lock, fcntl.LOCK_EX)  # one grader computes them, the others wait and read
             if not cache.exists():
                 self.log.info("running %s to record the reference's checks", source)
-                instructor = RecordingExecute(config=self.config, kernel_manager_class=AsyncKernelManager)  # unboxed
+                instructor = RecordingExecute(config=self.config, show=[str(Path(self.source_directory).resolve())])
                 executed, resources = instructor.preprocess(nbformat.read(source, as_version=4),
                                                             {"metadata": {"path": str(source.parent)}})
                 by_cell = resources["trainlab_records"]

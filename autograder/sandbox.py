@@ -1,112 +1,353 @@
-"""Student kernels in a bubblewrap sandbox while they are graded.
+"""Student kernels in a bubblewrap sandbox, with caps on what they may use.
 
-A submission is code from someone else, run by the grader. Inside ``bwrap`` (Debian's
-``bubblewrap``) the kernel sees the machine read-only, minus what it must not see:
+``SandboxProvisioner`` is a jupyter_client kernel provisioner (registered as ``trainlab-sandbox``
+under the ``jupyter_client.kernel_provisioners`` entry point) that starts the kernel inside ``bwrap``
+(Debian's ``bubblewrap``). The sandbox is built from an allowlist:
 
-- hidden: the course folder (solutions, the autograder and its samples), the class folder
-  (the gradebook, the other submissions, the reference records), the home folder and /run;
-- visible again, read-only: Python and its packages, and the course library;
-- writable: the submission's own folder, and a private folder that holds the kernel's
-  connection file and sockets, the records file, its home folder and matplotlib's cache;
-- no network (a network namespace of its own), no other processes (a PID namespace of its
-  own), no capabilities, a /tmp of its own, and an environment with nothing but what the
-  kernel needs (no database URL, no course paths).
+- read-only: the system (/usr and its links /bin, /lib, ...), a few files of /etc (the loader's
+  cache, the time zone, fonts), Python, the virtual environment, the course library, and the folders of
+  ``show`` (the reference run shows the solutions);
+- writable: one file system in memory of ``disk`` bytes that holds the kernel's home, /tmp and its
+  working folder, a copy of the regular files next to the graded notebook (never the notebooks: the
+  grader's copy holds the hidden tests); and a private folder on the host with the connection file,
+  the sockets and the channel (``/run/trainlab/records.jsonl`` inside, see trainlab.records);
+- nothing else: no network, no other processes, no /etc/passwd of the machine, no home folder of
+  anyone, no course, no class.
 
-The kernel talks with the grader over Unix sockets in the private folder (transport ``ipc``),
-since a network namespace of its own has a loopback of its own too.
+The kernel runs as an unprivileged user of its own: uid ``first_uid + n`` for the n-th kernel that
+runs at once (so RLIMIT_NPROC, which the kernel counts per uid, counts one kernel), with no
+capabilities and no way to gain any. The caps are enforced by the kernel (Linux): setrlimit (CPU
+time, processes, open files, file size), a memory cgroup and a pids cgroup where the machine has
+them (cgroup v1, or v2 with both controllers delegated), else RLIMIT_AS for memory, and the size of
+the file system in memory. ``cap_hit`` says afterwards which cap a dead or failing kernel hit.
+
+The grader must run as root to switch to the sandbox's users; otherwise the kernel runs as the
+grader's user inside a user namespace (bubblewrap's unprivileged mode), with the same allowlist.
 """
 
+import errno
+import fcntl
 import os
 import shutil
+import signal
+import stat
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-import matplotlib
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import List, Unicode, default, observe
-
 import trainlab
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import Integer, List, Unicode
+
+from trainlab import records
 
 # The kernel's environment keeps these of the grader's, and nothing else: the numerical libraries'
 # settings must stay, or the kernel computes otherwise than the grader's run of the reference
 # (OPENBLAS_CORETYPE picks the kernels, and so the rounding, of numpy's matrix products).
-KEPT = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED", "TRAINLAB_RECORD")
+KEPT = ("PATH", "LANG", "LC_ALL", "TZ", "PYTHONHASHSEED")
 KEPT_PREFIXES = ("OMP_", "OPENBLAS_", "MKL_", "KMP_", "JPY_", "PYDEVD_")
-
-
-def bwrap_command(cwd, private, hidden, visible, environment):
-    """``bwrap`` arguments that run a command in ``cwd``, seeing what the module docstring says.
-
-    cwd, private: writable folders; hidden: folders replaced by empty read-only ones; visible: folders
-    inside the hidden ones that are shown again, read-only; environment: the kernel's variables.
-    """
-    command = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-               "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-               "--cap-drop", "ALL"]  # a root kernel could otherwise unmount what hides the course
-    for folder in sorted(hidden, key=len):  # a folder before the folders inside it
-        command += ["--tmpfs", folder]
-    for folder in visible:
-        command += ["--ro-bind", folder, folder]
-    for folder in (cwd, private):
-        command += ["--bind", folder, folder]
-    for folder in hidden:  # empty and read-only, around what was bound inside
-        command += ["--remount-ro", folder]
-    command += ["--clearenv"]
-    for name, value in environment.items():
-        command += ["--setenv", name, value]
-    return command + ["--chdir", cwd, "--"]
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/fonts")
+HOME = "/home/student"
+PREFIX = "trainlab-kernel-"  # of the private folders
+CHANNEL_INSIDE = str(records.CHANNEL)
 
 
 def kept(environment):
-    """The variables of ``environment`` a graded kernel may see."""
+    """The variables of ``environment`` a graded kernel may see. Not JPY_PARENT_PID: in its PID namespace
+    the kernel's parent is bubblewrap's init, and bubblewrap stops the kernel when the grader dies."""
     return {name: value for name, value in environment.items()
-            if name in KEPT or name.startswith(KEPT_PREFIXES)}
+            if (name in KEPT or name.startswith(KEPT_PREFIXES)) and name != "JPY_PARENT_PID"}
 
 
-def inside(folder, parents):
-    """Whether ``folder`` lies inside one of ``parents``."""
-    return any(Path(folder).is_relative_to(parent) for parent in parents)
+def human(size):
+    """2000000000 -> '2 GB'."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose kernel runs inside bubblewrap (see the module docstring)."""
+class Cgroups:
+    """A memory and a pids cgroup of the kernel's own, where the grader may make them (else empty)."""
 
-    private = Unicode(help="the kernel's private folder: connection file, sockets, home, matplotlib's cache")
-    hidden = List(Unicode(), help="folders the kernel must not see").tag(config=True)
+    def __init__(self, name, memory, processes):
+        self.folders = {}
+        try:
+            own = dict(line.split(":", 2)[1:] for line in Path("/proc/self/cgroup").read_text().splitlines())
+            if Path("/sys/fs/cgroup/cgroup.controllers").exists():  # v2: both controllers delegated to us
+                parent = Path("/sys/fs/cgroup") / own[""].lstrip("/")
+                if {"memory", "pids"} <= set((parent / "cgroup.subtree_control").read_text().split()):
+                    folder = parent / name
+                    folder.mkdir()
+                    self.folders = {"memory": folder, "pids": folder}
+                    (folder / "memory.max").write_text(str(memory))
+                    (folder / "memory.swap.max").write_text("0")
+            else:  # v1: one hierarchy per controller
+                for controller in ("memory", "pids"):
+                    folder = Path("/sys/fs/cgroup") / controller / own[controller].lstrip("/") / name
+                    folder.mkdir()
+                    self.folders[controller] = folder
+                (self.folders["memory"] / "memory.limit_in_bytes").write_text(str(memory))
+                swap = self.folders["memory"] / "memory.memsw.limit_in_bytes"
+                if swap.exists():
+                    swap.write_text(str(memory))
+            (self.folders["pids"] / "pids.max").write_text(str(processes))
+        except (OSError, KeyError):
+            self.remove()
 
-    @default("transport")
-    def _transport_default(self):
-        return "ipc"
+    def join(self):
+        """Put the calling process into the cgroups (run in the child, before exec)."""
+        for folder in set(self.folders.values()):
+            with open(folder / "cgroup.procs", "w") as procs:
+                procs.write(str(os.getpid()))
 
-    @property
-    def kernel_spec(self):
-        spec = super().kernel_spec
-        if spec is not None:  # SIGINT would stop bwrap, not the cell: the kernel is asked to interrupt itself
-            spec.interrupt_mode = "message"
-        return spec
+    def count(self, controller, filename, key):
+        """A counter of the cgroup's events file, e.g. ("memory", "memory.events", "oom_kill")."""
+        try:
+            text = (self.folders[controller] / filename).read_text()
+        except (KeyError, OSError):
+            return 0
+        return int(dict(line.split() for line in text.splitlines() if len(line.split()) == 2).get(key, 0))
 
-    @observe("private")
-    def _connect_through_private_folder(self, change):
-        self.connection_file = str(Path(change.new) / "kernel.json")
-        self.ip = str(Path(change.new) / "socket")  # the sockets are socket-1, socket-2, ...
+    def memory_events(self):
+        """(kernel processes killed for memory, times the memory limit was reached)."""
+        if self.folders.get("memory") and self.folders["memory"] == self.folders.get("pids"):  # v2
+            return self.count("memory", "memory.events", "oom_kill"), self.count("memory", "memory.events", "max")
+        try:
+            reached = int((self.folders["memory"] / "memory.failcnt").read_text())
+        except (KeyError, OSError, ValueError):
+            reached = 0
+        return self.count("memory", "memory.oom_control", "oom_kill"), reached
 
-    def format_kernel_cmd(self, extra_arguments=None):
+    def out_of_processes(self):
+        return self.count("pids", "pids.events", "max") > 0
+
+    def remove(self):
+        """Kill what is left in the cgroups and remove them, once the killed processes are gone."""
+        for folder in set(self.folders.values()):
+            for _ in range(100):
+                try:
+                    for pid in (folder / "cgroup.procs").read_text().split():
+                        os.kill(int(pid), signal.SIGKILL)
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # EBUSY: a process is still exiting
+                    time.sleep(0.02)
+        self.folders = {}
+
+
+class SandboxProvisioner(LocalProvisioner):
+    """A LocalProvisioner whose kernel runs inside bubblewrap, capped (see the module docstring)."""
+
+    memory = Integer(2 * 10**9, help="Bytes of memory a graded kernel may use, its processes together "
+                     "(a cgroup; RLIMIT_AS where the machine has none).").tag(config=True)
+    processes = Integer(256, help="Processes and threads a graded kernel may run at once.").tag(config=True)
+    disk = Integer(100 * 10**6, help="Bytes a graded kernel may write: its folder, home and /tmp share a "
+                   "file system in memory of this size.").tag(config=True)
+    cpu_time = Integer(600, help="Seconds of CPU time a graded kernel may use in all.").tag(config=True)
+    open_files = Integer(256, help="Files a graded kernel may hold open at once.").tag(config=True)
+    first_uid = Integer(3_000_000_000, help="The sandbox's users are first_uid, first_uid + 1, ... (one per "
+                        "kernel running at once): uids no account of the machine has.").tag(config=True)
+    users = Integer(1000, help="How many sandbox users there are: kernels the machine may run at once.").tag(
+        config=True)
+    threads = Integer(1, help="Threads of a graded kernel's numerical libraries (OMP_NUM_THREADS): the course's "
+                      "models are tiny, and one thread is fastest while kernels share the cores.").tag(config=True)
+    show = List(Unicode(), help="Folders shown read-only besides Python, the environment and the course "
+                "library (the reference run shows the solutions).").tag(config=True)
+
+    async def pre_launch(self, **kwargs):
         if not shutil.which("bwrap"):
             raise RuntimeError("the grader runs student code in bubblewrap, which is not installed: "
                                "apt-get install bubblewrap")
-        if not self.private:
-            raise RuntimeError("a sandboxed kernel needs its private folder: set SandboxedKernelManager.private")
-        hidden = [str(Path(folder).resolve()) for folder in [*self.hidden, Path.home(), "/run"]
-                  if Path(folder).exists()]
-        python_and_library = {sys.prefix, sys.base_prefix, str(Path(trainlab.__file__).resolve().parents[1])}
-        visible = sorted(folder for folder in python_and_library if inside(folder, hidden))
-        home, cache = Path(self.private) / "home", Path(self.private) / "matplotlib"
-        home.mkdir(exist_ok=True)
-        cache.mkdir(exist_ok=True)
-        for fonts in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):  # saves building it anew
-            shutil.copy(fonts, cache)
-        environment = kept(self._launch_args.get("env") or os.environ)
-        environment |= {"HOME": str(home), "MPLCONFIGDIR": str(cache)}
-        cwd = str(Path(self._launch_args.get("cwd") or os.getcwd()).resolve())
-        return (bwrap_command(cwd, self.private, hidden, visible, environment)
-                + super().format_kernel_cmd(extra_arguments))
+        km = self.parent
+        previous = Path(km.connection_file).parent if km.connection_file else None
+        if previous and previous.name.startswith(PREFIX) and previous.is_dir():  # a restart: the client stays
+            self.private = previous
+        else:
+            self.private = Path(tempfile.mkdtemp(prefix=PREFIX, dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+            self.private.chmod(0o711)  # the grader's: the kernel cannot put a link in place of its files
+            (self.private / "sockets").mkdir()
+            (self.private / "records.jsonl").touch(mode=0o600)
+        self.uid = self.claim_uid()
+        for path in (self.private / "sockets", self.private / "records.jsonl"):
+            if self.uid is not None:
+                os.chown(path, self.uid, self.uid)
+        km.transport, km.cache_ports = "ipc", False  # the kernel has a network (and a loopback) of its own
+        km.ip = str(self.private / "sockets" / "socket")  # the sockets are socket-1, socket-2, ...
+        km.connection_file = str(self.private / "kernel.json")
+        # Read through this descriptor only, from where the last kernel stopped writing.
+        self.channel = os.open(self.private / "records.jsonl", os.O_RDONLY | os.O_NOFOLLOW)
+        self.channel_offset = os.fstat(self.channel).st_size
+        kwargs = await super().pre_launch(**kwargs)
+        if self.uid is not None:
+            os.chown(km.connection_file, self.uid, self.uid)
+        return kwargs
+
+    def claim_uid(self):
+        """A sandbox uid no other kernel uses now (held by a lock until cleanup), or None if not root."""
+        self.uid_lock = None
+        if os.geteuid() != 0:
+            return None
+        locks = Path(tempfile.gettempdir()) / "trainlab-sandbox-uids"
+        locks.mkdir(mode=0o700, exist_ok=True)
+        for uid in range(self.first_uid, self.first_uid + self.users):
+            lock = os.open(locks / str(uid), os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(lock)
+                continue
+            self.uid_lock = lock
+            return uid
+        raise RuntimeError(f"all {self.users} sandbox users are busy: raise SandboxProvisioner.users")
+
+    async def launch_kernel(self, cmd, **kwargs):
+        cwd = Path(kwargs.pop("cwd", None) or os.getcwd())
+        inside = f"{HOME}/{cwd.name}"
+        files = self.open_regular_files(cwd)
+        environment = kept(kwargs.get("env") or os.environ) | {"HOME": HOME, "MPLCONFIGDIR": f"{HOME}/.matplotlib",
+                                                               "OMP_NUM_THREADS": str(self.threads),
+                                                               "JPY_PARENT_PID": "1"}  # bwrap's init: not polled
+        kwargs["env"] = {}  # bwrap starts from nothing but what --setenv gives
+        self.cgroups = Cgroups(self.private.name, self.memory, self.processes) if self.uid is not None else None
+        sandbox = self.bwrap(inside, files, environment)
+        limits = ["prlimit", f"--cpu={self.cpu_time}:{self.cpu_time + 5}", f"--nofile={self.open_files}",
+                  f"--fsize={self.disk}", f"--nproc={self.processes}", "--core=0"]
+        if not (self.cgroups and self.cgroups.folders):
+            limits.append(f"--as={self.memory}")
+        python = [cmd[0], "-P", *cmd[1:]]  # -P: neither the working folder nor '' on sys.path
+        if self.uid is not None:
+            user = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--inh-caps=-all",
+                    "--bounding-set=-all", "--no-new-privs", "--"]
+        else:
+            user = []
+        cgroups = self.cgroups
+
+        def enter_cgroups():
+            if cgroups:
+                cgroups.join()
+
+        try:
+            return await super().launch_kernel([*sandbox, *user, *limits, "--", *python], cwd="/",
+                                               pass_fds=[fd for fd, _ in files], preexec_fn=enter_cgroups, **kwargs)
+        finally:
+            for fd, _ in files:
+                os.close(fd)
+
+    def open_regular_files(self, folder, limit=100):
+        """[(fd, relative path)] of the regular files under ``folder`` but notebooks, opened without
+        following links (at most ``limit``: a submission is a notebook and a few files)."""
+        found = []
+        for root, folders, names in os.walk(folder):
+            folders[:] = sorted(name for name in folders if not os.path.islink(os.path.join(root, name)))
+            for name in sorted(names):
+                if name.endswith(".ipynb") or len(found) >= limit:
+                    continue
+                try:
+                    fd = os.open(os.path.join(root, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                except OSError:
+                    continue
+                status = os.fstat(fd)
+                if stat.S_ISREG(status.st_mode) and status.st_size <= self.disk:
+                    found.append((fd, os.path.relpath(os.path.join(root, name), folder)))
+                else:
+                    os.close(fd)
+        return found
+
+    def bwrap(self, cwd, files, environment):
+        """The ``bwrap`` command up to its ``--``: the allowlist of the module docstring."""
+        command = [shutil.which("bwrap"), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+                   "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+        if self.uid is None:
+            command += ["--unshare-user", "--cap-drop", "ALL"]
+        shown = {sys.prefix, os.path.realpath(sys.prefix), sys.base_prefix, os.path.realpath(sys.base_prefix),
+                 str(Path(trainlab.__file__).resolve().parents[1]), *self.show}
+        shown = sorted(folder for folder in shown if not folder.startswith(SYSTEM) and Path(folder).is_dir())
+        parents = sorted({str(parent) for folder in shown for parent in Path(folder).parents if str(parent) != "/"},
+                         key=lambda path: (path.count("/"), path))
+        for folder in parents:  # bwrap would make them 0700, out of the kernel's reach
+            command += ["--perms", "0755", "--dir", folder]
+        for path in SYSTEM:
+            if os.path.islink(path):
+                command += ["--symlink", os.readlink(path), path]
+            elif os.path.isdir(path):
+                command += ["--ro-bind", path, path]
+        command += ["--perms", "0755", "--dir", "/etc"]
+        for path in ETC:
+            if os.path.exists(path):
+                command += ["--ro-bind", path, path]
+        for folder in shown:
+            command += ["--ro-bind", folder, folder]
+        command += ["--dev", "/dev", "--proc", "/proc",
+                    # made by root, for the kernel's user: the sticky bit keeps /tmp's meaning
+                    "--size", str(self.disk), "--perms", "1777", "--tmpfs", HOME,
+                    "--size", str(self.disk), "--perms", "1777", "--tmpfs", "/dev/shm",
+                    "--symlink", f"{HOME}/.tmp", "/tmp", "--perms", "1777", "--dir", f"{HOME}/.tmp",
+                    "--perms", "1777", "--dir", cwd, "--ro-bind", str(self.private), str(self.private),
+                    "--bind", str(self.private / "sockets"), str(self.private / "sockets"),
+                    "--perms", "0755", "--dir", str(Path(CHANNEL_INSIDE).parent.parent),
+                    "--perms", "0755", "--dir", str(Path(CHANNEL_INSIDE).parent),
+                    "--bind", str(self.private / "records.jsonl"), CHANNEL_INSIDE]
+        for fd, relative in files:
+            for parent in reversed(Path(relative).parents[:-1]):
+                command += ["--perms", "1777", "--dir", f"{cwd}/{parent}"]
+            command += ["--perms", "0666", "--file", str(fd), f"{cwd}/{relative}"]
+        command += ["--clearenv", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+        for name, value in environment.items():
+            command += ["--setenv", name, value]
+        return [*command, "--chdir", cwd, "--"]
+
+    def read_records(self, limit=50 * 10**6):
+        """The entries the kernel appended to the channel since the last call (at most ``limit`` bytes
+        in all: past that, one entry that says so)."""
+        size = os.fstat(self.channel).st_size
+        if size > limit:
+            return [{"garbled": f"the kernel wrote more than {human(limit)} of records"}]
+        data = os.pread(self.channel, size - self.channel_offset, self.channel_offset)
+        self.channel_offset += len(data)
+        return records.parse(data)
+
+    def cell_starts(self):
+        """Note the memory events so far: cap_hit counts those of the cell that runs now."""
+        self.memory_events = self.cgroups.memory_events() if self.cgroups else (0, 0)
+
+    def cap_hit(self, error=None):
+        """Which cap the kernel hit, in words ('used more than 2 GB of memory'), or None.
+
+        error: the (ename, evalue) of the cell's error, if it raised one. A cell that reached the memory
+        limit and was then stopped for another reason (the kernel may thrash for a while before the
+        Linux kernel kills it) counts as one that hit the memory cap.
+        """
+        ename, evalue = error or ("", "")
+        code = self.process.poll() if self.process else None
+        before = getattr(self, "memory_events", (0, 0))
+        now = self.cgroups.memory_events() if self.cgroups else (0, 0)
+        if now[0] > 0 or now[1] > before[1] or ename.endswith("MemoryError"):
+            return f"used more than {human(self.memory)} of memory"
+        if (self.cgroups and self.cgroups.out_of_processes()) or ename == "BlockingIOError" or (
+                "can't start new thread" in evalue):
+            return f"started more than {self.processes} processes or threads"
+        if code in (128 + signal.SIGXCPU, 128 + signal.SIGKILL):
+            return f"used more than {self.cpu_time} s of CPU time"
+        if f"[Errno {errno.ENOSPC}]" in evalue or f"[Errno {errno.EFBIG}]" in evalue:
+            return f"wrote more than {human(self.disk)}"
+        if f"[Errno {errno.EMFILE}]" in evalue:
+            return f"opened more than {self.open_files} files at once"
+        return None
+
+    async def cleanup(self, restart=False):
+        await super().cleanup(restart)
+        if getattr(self, "cgroups", None):
+            self.cgroups.remove()
+        if getattr(self, "channel", None) is not None:
+            os.close(self.channel)
+            self.channel = None
+        if getattr(self, "uid_lock", None) is not None:
+            os.close(self.uid_lock)
+            self.uid_lock = None
+        if not restart:
+            shutil.rmtree(self.private, ignore_errors=True)

@@ -14,11 +14,9 @@ import threading
 import nbformat
 import pytest
 
+from autograder.broken import CASES, SOLUTION_SERVER
+from autograder.demo import submission
 from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "autograder"))
-from broken import CASES, SOLUTION_SERVER  # noqa: E402
-from demo import submission  # noqa: E402
 
 CHAPTER = "01_losses"
 
@@ -26,8 +24,15 @@ CHAPTER = "01_losses"
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     class_dir = tmp_path_factory.mktemp("broken")
+    # Low caps, which the cases in broken.py go just past (see its docstring), in a configuration file
+    # read before the course's.
+    settings = tmp_path_factory.mktemp("settings")
+    (settings / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\nc.SandboxProvisioner.memory = 10**9\n"
+        "c.SandboxProvisioner.processes = 64\nc.SandboxProvisioner.disk = 20 * 10**6\n")
     env = os.environ | {"TRAINLAB_CLASS_DIR": str(class_dir), "TRAINLAB_RELEASE_DIR": str(class_dir / "release"),
-                        "TRAINLAB_CELL_TIMEOUT": "10"}  # the infinite loop costs 10 s, not a minute
+                        "TRAINLAB_CELL_TIMEOUT": "10",  # the infinite loop costs 10 s, not a minute
+                        "JUPYTER_CONFIG_PATH": f"{settings}{os.pathsep}{ROOT / 'autograder'}"}
 
     def nbgrader(*args):
         subprocess.run(["nbgrader", *args, "--log-level=ERROR"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -44,7 +49,8 @@ def graded(tmp_path_factory):
         folder.mkdir(parents=True)
         (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
         for name, text in case["files"](answers).items():
-            (folder / name).write_text(text)
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text.replace("CLASS_DIR", str(class_dir)).replace("COURSE_DIR", str(ROOT)))
     with RightMseServer() as callers:
         run = subprocess.run([sys.executable, "autograder/parallel_autograde.py", CHAPTER], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=900)
@@ -101,3 +107,14 @@ def test_code_trying_to_leave_the_sandbox_leaves_no_trace(graded):
     written = [path for path in [*class_dir.rglob("*"), *ROOT.glob("*")]
                if path.is_file() and path.stat().st_size < 10_000 and b"vandal was here" in path.read_bytes()]
     assert written == [], "a graded kernel wrote outside its own folder"
+
+
+def test_links_left_by_a_kernel_are_never_followed(graded):
+    class_dir, run, scores, callers = graded
+    links = [path for path in class_dir.rglob("*") if path.is_symlink()]
+    assert links == [], "the grader copied a link a kernel made"
+    ada = class_dir / "submitted" / "ada" / CHAPTER / "losses.ipynb"
+    assert nbformat.read(ada, as_version=4).cells and ada.stat().st_mode & 0o200, "a classmate's submission changed"
+    solution = (ROOT / "solutions" / CHAPTER / "losses.ipynb").read_text()
+    assert all(path.read_text(errors="replace") != solution for path in (class_dir / "feedback").rglob("*")
+               if path.is_file()), "the instructor notebook reached feedback"

@@ -15,8 +15,7 @@ import pytest
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "autograder"))
-from demo import submission  # noqa: E402
+from autograder.demo import submission
 
 CHAPTER, NOTEBOOK = "01_losses", "losses.ipynb"
 
@@ -109,7 +108,7 @@ def test_a_submission_over_budget_is_stopped_with_its_kernel_and_tried_again_nex
 
 
 def test_a_submission_that_cannot_be_graded_still_gets_its_explanation_through_the_exchange(class_dir):
-    from classroom import Student
+    from autograder.classroom import Student
 
     nbgrader(class_dir, "release_assignment", CHAPTER, "--force")
     students = {name: Student(name, class_dir / "home" / name, class_dir / "exchange") for name in ("ada", "cy")}

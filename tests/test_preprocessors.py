@@ -1,14 +1,10 @@
 """Tests of autograder/preprocessors.py: hidden test code never shows in tracebacks."""
 
 import copy
-import sys
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "autograder"))
-from preprocessors import ShortenHiddenTestErrors  # noqa: E402
+from autograder.preprocessors import ShortenHiddenTestErrors
 
 SECRET = "check_against_reference(f, reference('01_losses', 'f'), SECRET_CASES)"
 HIDDEN_SOURCE = f"# Hidden tests (2 points)\n### BEGIN HIDDEN TESTS\n{SECRET}\n### END HIDDEN TESTS\n"

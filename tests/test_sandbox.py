@@ -1,30 +1,28 @@
-"""The graded kernel's sandbox (autograder/sandbox.py), from inside a kernel started in it."""
+"""The graded kernel's sandbox (autograder/sandbox.py), from inside kernels started in it."""
 
 import json
 import os
-import sys
+import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "autograder"))
-from sandbox import SandboxedKernelManager  # noqa: E402
+# Files of the machine outside the allowlist, planted for the tests (as root: the suite runs as root).
+PLANTED = [Path("/etc/trainlab-planted.txt"), Path("/var/trainlab-planted.txt"), Path("/srv/trainlab-planted.txt"),
+           Path.home() / "trainlab-planted.txt"]
 
 
-@pytest.fixture(scope="module")
-def kernel(tmp_path_factory):
-    """A sandboxed kernel for <class>/autograded/ada/01_losses; its run(code) -> (reply, stdout)."""
-    class_dir, private = tmp_path_factory.mktemp("class"), tmp_path_factory.mktemp("private")
-    (class_dir / "gradebook.db").write_text("grades")
-    folder = class_dir / "autograded" / "ada" / "01_losses"
-    folder.mkdir(parents=True)
-    km = SandboxedKernelManager(kernel_name="python3", hidden=[str(ROOT), str(class_dir)])
-    km.private = str(private)
-    secrets = {"TRAINLAB_DB_URL": "postgresql://grader:secret@localhost"}
-    run_sync(km.start_kernel)(cwd=str(folder), env=os.environ | secrets)
+def start(folder, config=None, env=None):
+    """A kernel under the trainlab-sandbox provisioner in ``folder``; its run(code) -> (reply, stdout)."""
+    km = AsyncKernelManager(kernel_name="python3")
+    km.kernel_spec.interrupt_mode = "message"
+    km.kernel_spec.metadata["kernel_provisioner"] = {"provisioner_name": "trainlab-sandbox", "config": config or {}}
+    run_sync(km.start_kernel)(cwd=str(folder), env=os.environ | (env or {}))
     client = km.client()
     client.start_channels()
     run_sync(client.wait_for_ready)(timeout=60)
@@ -35,55 +33,161 @@ def kernel(tmp_path_factory):
             message["content"].get("text", "")) if message["msg_type"] == "stream" else None)
         return reply["content"], "".join(out)
 
-    yield SimpleNamespace(run=run, class_dir=class_dir, folder=folder, manager=km, client=client)
-    client.stop_channels()
-    run_sync(km.shutdown_kernel)(now=True)
+    def stop():
+        client.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
+
+    return SimpleNamespace(run=run, manager=km, client=client, stop=stop)
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """A sandboxed kernel for <class>/autograded/ada/01_losses, next to a planted trainlab/ and numpy.py."""
+    class_dir = tmp_path_factory.mktemp("class")
+    (class_dir / "gradebook.db").write_text("grades")
+    folder = class_dir / "autograded" / "ada" / "01_losses"
+    (folder / "trainlab").mkdir(parents=True)
+    (folder / "trainlab" / "__init__.py").write_text("print('the submission's trainlab')\n")
+    (folder / "numpy.py").write_text("print('the submission's numpy')\n")
+    (folder / "data.txt").write_text("handed in")
+    (folder / "losses.ipynb").write_text("{}")
+    os.symlink(class_dir / "gradebook.db", folder / "gradebook-link.txt")
+    for path in PLANTED:
+        path.write_text("secret")
+    kernel = start(folder, env={"TRAINLAB_DB_URL": "postgresql://grader:secret@localhost"})
+    kernel.class_dir, kernel.folder = class_dir, folder
+    yield kernel
+    kernel.stop()
+    for path in PLANTED:
+        path.unlink()
+
+
+def test_the_kernel_runs_as_an_unprivileged_user_of_its_own(kernel):
+    _, out = kernel.run("import os; print(os.getuid(), os.geteuid(), os.getgid(), len(os.getgroups()))\n"
+                        "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])")
+    uid, euid, gid, groups, caps = out.split()
+    assert uid == euid != "0" and gid != "0" and groups == "0" and caps == "0000000000000000"
+
+
+def test_kernels_running_at_once_have_users_of_their_own(kernel, tmp_path):
+    """RLIMIT_NPROC counts per user: kernels graded in parallel must not share one."""
+    other = start(tmp_path)
+    try:
+        uids = [k.run("import os; print(os.getuid())")[1] for k in (kernel, other)]
+    finally:
+        other.stop()
+    assert uids[0] != uids[1]
+
+
+def test_files_outside_the_allowlist_are_neither_listed_nor_read(kernel):
+    for path in PLANTED:
+        reply, out = kernel.run(f"import os\ntry:\n    print(os.listdir({str(path.parent)!r}))\n"
+                                f"except OSError as e:\n    print('no folder')\nopen({str(path)!r}).read()")
+        assert path.name not in out, f"{path.parent} is listed"
+        assert reply["ename"] in ("FileNotFoundError", "PermissionError"), f"{path} is read"
+    reply, _ = kernel.run("open('/etc/shadow')")
+    assert reply["ename"] == "FileNotFoundError"
+    _, out = kernel.run("import os; print(sorted(os.listdir('/etc')))")
+    assert set(json.loads(out.replace("'", '"'))) <= {"ld.so.cache", "localtime", "alternatives", "fonts"}
 
 
 def test_the_course_shows_only_the_library_and_python(kernel):
-    run = kernel.run
-    _, out = run(f"import os, json; print(json.dumps(sorted(os.listdir({str(ROOT)!r}))))")
+    _, out = kernel.run(f"import os, json; print(json.dumps(sorted(os.listdir({str(ROOT)!r}))))")
     assert set(json.loads(out)) <= {"lib", ".venv"}, "the kernel sees the course's solutions or autograder"
-    reply, _ = run(f"open({str(ROOT / 'solutions' / '01_losses' / 'losses.ipynb')!r})")
+    reply, _ = kernel.run(f"open({str(ROOT / 'solutions' / '01_losses' / 'losses.ipynb')!r})")
     assert reply["ename"] == "FileNotFoundError"
-    _, out = run("import trainlab.checks, numpy, torch; print('imports work')")
-    assert out == "imports work\n"
 
 
-def test_the_class_shows_only_the_submission_s_own_folder(kernel):
-    run, class_dir, folder = kernel.run, kernel.class_dir, kernel.folder
-    reply, _ = run(f"open({str(class_dir / 'gradebook.db')!r})")
-    assert reply["ename"] == "FileNotFoundError"
-    _, out = run(f"import os; print(os.getcwd(), os.listdir({str(class_dir)!r}))")
-    assert out == f"{folder} ['autograded']\n"
+def test_a_trainlab_or_numpy_handed_in_is_not_imported(kernel):
+    _, out = kernel.run("import trainlab.checks, numpy, torch; print(trainlab.__file__, numpy.__file__)")
+    library, numpy = out.split()
+    assert library == str(ROOT / "lib" / "trainlab" / "__init__.py") and "site-packages" in numpy
 
 
-def test_writes_reach_the_submission_s_folder_and_nothing_else(kernel):
-    run, class_dir, folder = kernel.run, kernel.class_dir, kernel.folder
-    _, out = run("from pathlib import Path\nPath('answer.txt').write_text('mine')\n"
-                 f"for p in [{str(class_dir / 'x.txt')!r}, {str(ROOT / 'x.txt')!r}, '/etc/x.txt']:\n"
-                 "    try:\n        Path(p).write_text('x')\n    except OSError as e:\n        print(e.strerror)")
-    assert out == "Read-only file system\n" * 3
-    assert (folder / "answer.txt").read_text() == "mine"
+def test_the_kernel_works_in_a_copy_of_the_regular_files_but_notebooks(kernel):
+    _, out = kernel.run("import os; print(os.getcwd(), sorted(os.listdir('.')), open('data.txt').read())")
+    assert out == "/home/student/01_losses ['data.txt', 'numpy.py', 'trainlab'] handed in\n"
+    _, out = kernel.run(f"import os; print(os.path.exists({str(kernel.class_dir)!r}))")
+    assert out == "False\n", "the kernel sees the class folder"
+
+
+def test_writes_stay_in_the_sandbox(kernel):
+    _, out = kernel.run("from pathlib import Path\nPath('answer.txt').write_text('mine')\n"
+                        "Path('/tmp/x.txt').write_text('tmp')\n"
+                        f"for p in [{str(ROOT / 'x.txt')!r}, '/etc/x.txt', '/usr/x.txt']:\n"
+                        "    try:\n        Path(p).write_text('x')\n    except OSError as e:\n        print(e.strerror)")
+    assert set(out.splitlines()) <= {"Read-only file system", "Permission denied"} and len(out.splitlines()) == 3
+    assert not (ROOT / "x.txt").exists() and not Path("/etc/x.txt").exists()
+    assert not (kernel.folder / "answer.txt").exists(), "the kernel wrote into the graded folder"
+
+
+def test_checks_reach_the_grader_through_a_channel_the_kernel_cannot_replace(kernel):
+    """The private folder is the grader's: the kernel can neither remove the channel nor put a link there."""
+    private = kernel.manager.provisioner.private
+    kernel.run("from trainlab.checks import check_close\ncheck_close(1.0, 1.0, name='one', quiet=True)")
+    _, out = kernel.run(f"import os\nfor name in ['records.jsonl', 'kernel.json', 'link']:\n    try:\n"
+                        f"        os.remove({str(private)!r} + '/' + name)\n    except OSError as e:\n"
+                        "        print(e.strerror)\n"
+                        f"    try:\n        os.symlink('/etc/ld.so.cache', {str(private)!r} + '/' + name)\n"
+                        "    except OSError as e:\n        print(e.strerror)\n"
+                        "check_close(2.0, 2.0, name='two', quiet=True)")
+    assert "Read-only file system" in out and not any(path.is_symlink() for path in private.iterdir())
+    assert [entry["name"] for entry in kernel.manager.provisioner.read_records()] == ["one", "two"]
 
 
 def test_no_network_no_secrets_no_other_processes(kernel):
-    run = kernel.run
-    _, out = run("import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
-                 "except OSError as e:\n    print(type(e).__name__)")
+    _, out = kernel.run("import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
+                        "except OSError as e:\n    print(type(e).__name__)")
     assert out in ("ConnectionRefusedError\n", "OSError\n")  # an empty network namespace: nobody listens
-    _, out = run("import os; print('TRAINLAB_DB_URL' in os.environ, sorted(int(p) for p in os.listdir('/proc') "
-                 "if p.isdigit()))")
-    assert out.startswith("False [1, 2")  # bubblewrap and the kernel, nothing of the grader's
-    _, out = run("print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])")
-    assert out == "0000000000000000\n"
+    _, out = kernel.run("import os; print('TRAINLAB_DB_URL' in os.environ, len([p for p in os.listdir('/proc') "
+                        "if p.isdigit()]))")
+    assert out == "False 2\n"  # bubblewrap's init and the kernel, nothing of the grader's
 
 
 def test_an_endless_cell_can_be_interrupted(kernel):
-    run = kernel.run
     with pytest.raises(TimeoutError):
-        run("while True:\n    pass", timeout=2)
+        kernel.run("while True:\n    pass", timeout=2)
     run_sync(kernel.manager.interrupt_kernel)()
     reply = run_sync(kernel.client.get_shell_msg)(timeout=10)["content"]
     assert reply["ename"] == "KeyboardInterrupt"
-    assert run("print('still alive')")[1] == "still alive\n"
+    assert kernel.run("print('still alive')")[1] == "still alive\n"
+
+
+# Each cap, low, against code that goes past it; the kernel enforces it, the provisioner names it.
+CAPS = {
+    "memory": ({"memory": 300 * 10**6},
+               "import numpy as np\nheap = []\nfor _ in range(100):\n    heap.append(np.ones(10**7))",
+               "used more than 300 MB of memory"),
+    "processes": ({"processes": 64},
+                  "import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        time.sleep(60)\n"
+                  "        os._exit(0)", "started more than 64 processes or threads"),
+    "disk": ({"disk": 20 * 10**6},
+             "for n in range(100):\n    open(f'filler-{n}', 'wb').write(bytes(10**6))", "wrote more than 20 MB"),
+    "cpu": ({"cpu_time": 3}, "while True:\n    pass", "used more than 3 s of CPU time"),
+    "files": ({"open_files": 64}, "files = [open('/proc/self/status') for _ in range(100)]",
+              "opened more than 64 files at once"),
+}
+
+
+@pytest.mark.parametrize("cap", CAPS)
+def test_each_cap_is_enforced_and_named(cap, tmp_path):
+    config, code, words = CAPS[cap]
+    kernel = start(tmp_path, config)
+    try:
+        started = time.perf_counter()
+        request = kernel.client.execute(code)
+        error, process = None, kernel.manager.provisioner.process
+        while time.perf_counter() - started < 60 and process.poll() is None:
+            try:
+                reply = run_sync(kernel.client.get_shell_msg)(timeout=0.1)
+            except Exception:  # queue.Empty: no reply yet
+                continue
+            if reply["parent_header"].get("msg_id") == request:
+                error = (reply["content"].get("ename", ""), reply["content"].get("evalue", ""))
+                break
+        print(f"{cap}: stopped after {time.perf_counter() - started:.1f} s")
+        assert kernel.manager.provisioner.cap_hit(error) == words
+    finally:
+        cgroups = list(kernel.manager.provisioner.cgroups.folders.values())
+        kernel.stop()
+    assert not any(folder.exists() for folder in cgroups), "the kernel's cgroups are left behind"

@@ -1,20 +1,23 @@
 """What checks record for the grader, which judges them outside the student's kernel.
 
-When the environment variable ``TRAINLAB_RECORD`` names a file (the grader sets it for the
-kernels it starts), every :func:`trainlab.checks.check_close` appends one JSON line to it: the
-value the student's code produced, the oracle's value, and the check's name and tolerances.
-The grader reads what each test cell recorded and compares the student's values with the
-oracle's values that the same cell records when the grader runs the reference solution
-(autograder/preprocessors.py). A kernel can hide or garble its own records, but it cannot
-make a wrong value right. Elsewhere nothing is recorded.
+In a kernel the grader runs (autograder/sandbox.py), the file ``CHANNEL`` exists, and every
+:func:`trainlab.checks.check_close` appends one JSON line to it: the value the student's code
+produced, the oracle's value, and the check's name and tolerances. The grader reads what each
+test cell recorded and compares the student's values with the oracle's values that the same cell
+records when the grader runs the reference solution (autograder/preprocessors.py). A kernel can
+hide or garble its own records, but it cannot make a wrong value right. Elsewhere nothing is
+recorded.
 """
 
 import base64
 import io
 import json
-import os
+from pathlib import Path
 
 import numpy as np
+
+# Inside the sandbox: a file of the kernel's private folder, which the grader reads.
+CHANNEL = Path("/run/trainlab/records.jsonl")
 
 
 def encode(value):
@@ -41,27 +44,23 @@ def decode(entry):
 
 def recording():
     """Whether the grader is running this kernel and keeping its records."""
-    return bool(os.environ.get("TRAINLAB_RECORD"))
+    return CHANNEL.is_file()
 
 
 def record(actual, expected, **check):
-    """Append ``actual``, ``expected`` and the check's settings to $TRAINLAB_RECORD, if it is set."""
+    """Append ``actual``, ``expected`` and the check's settings to ``CHANNEL``, if the grader keeps it."""
     if recording():
-        path = os.environ["TRAINLAB_RECORD"]
         entry = {"actual": encode(actual), "expected": encode(expected), **check}
-        with open(path, "a", encoding="utf-8") as file:
+        with open(CHANNEL, "a", encoding="utf-8") as file:
             file.write(json.dumps(entry) + "\n")
 
 
-def read(path, start=0):
-    """The entries appended to ``path`` from byte ``start`` on, and the offset where they end."""
-    with open(path, "rb") as file:
-        file.seek(start)
-        data = file.read()
+def parse(data):
+    """The entries of ``data`` (bytes, one JSON line each); a line that is not JSON is kept as garbled."""
     entries = []
     for line in data.decode("utf-8", errors="replace").splitlines():
         try:
             entries.append(json.loads(line))
         except ValueError:
             entries.append({"garbled": line[:80]})
-    return entries, start + len(data)
+    return entries
