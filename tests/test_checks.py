@@ -311,3 +311,14 @@ def test_check_update_still_fails_a_wrong_optimizer():
 
     with pytest.raises(CheckFailed, match="the paths part at step"):
         check_update(rmsprop_accumulating, torch.optim.RMSprop, {"lr": 0.01, "alpha": 0.9})
+
+
+def test_check_update_keys_a_callable_hint_to_the_step_where_the_paths_part():
+    def adam_without_increment(w, dw, config):  # t stays at 1: right at step 1, wrong from step 2
+        config["m"] = 0.9 * config.get("m", 0.0) + 0.1 * dw
+        config["v"] = 0.999 * config.get("v", 0.0) + 0.001 * dw * dw
+        m_hat, v_hat = config["m"] / 0.1, config["v"] / 0.001
+        return w - config["lr"] * m_hat / (np.sqrt(v_hat) + 1e-8), config
+
+    with pytest.raises(CheckFailed, match=r"part at step 2 .*\n  hint: keyed to step 2$"):
+        check_update(adam_without_increment, torch.optim.Adam, {"lr": 0.05}, hint=lambda step: f"keyed to step {step}")
