@@ -117,7 +117,7 @@ QUESTIONS = [
         explanation="The best constant step is $2/(\\lambda_{\\min} + \\lambda_{\\max}) = 0.2$; both extreme "
                     "directions then shrink by $|1 - 0.2\\lambda| = 0.8 = (\\kappa - 1)/(\\kappa + 1)$ with "
                     "$\\kappa = 9$. About $\\kappa/2$ steps divide the error by $e$.",
-        hint="Section 6: the rate $(\\kappa-1)/(\\kappa+1)$ with the condition number $\\kappa = \\lambda_{\\max}/\\lambda_{\\min}$.",
+        hint="Section 7: the rate $(\\kappa-1)/(\\kappa+1)$ with the condition number $\\kappa = \\lambda_{\\max}/\\lambda_{\\min}$.",
     ),
     Choice(
         "Why is the training set shuffled again at the start of every epoch?",
