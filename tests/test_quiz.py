@@ -10,7 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from trainlab import quiz as quiz_module
-from trainlab.quiz import Choice, Feedback, Numeric, Quiz, Text, normalise, seal
+from trainlab.quiz import LETTERS, QUIZZES, Choice, Feedback, Numeric, Quiz, Text, normalise, read_number, seal, shuffle
 
 EXPLANATIONS = [
     "Cross entropy measures the expected surprise under the model.",
@@ -26,6 +26,15 @@ QUESTIONS = [
     Text("Which torch loss takes logits for two classes?", explanation=EXPLANATIONS[2], hint=HINTS[2],
          answers=["BCEWithLogitsLoss", "binary_cross_entropy_with_logits"]),
 ]
+
+
+def right_letter(chapter, questions, number=1):
+    """The letter of question ``number``'s right option once the quiz is sealed (shuffled)."""
+    return LETTERS[shuffle(chapter, questions)[number - 1].answer]
+
+
+RIGHT = right_letter("01_losses", QUESTIONS)  # where sealing put the right option of question 1
+WRONG = [x for x in "abc" if x != RIGHT]
 
 
 @pytest.fixture
@@ -77,10 +86,11 @@ def test_the_stored_digest_is_not_the_encryption_key():
 
 
 def test_choice_accepts_the_right_letter_only(quiz):
-    right = quiz.check(1, "b")
+    right = quiz.check(1, RIGHT)
     assert right.correct and right.message == f"Correct! {EXPLANATIONS[0]}"
-    assert quiz.check(1, " B) ").correct
-    for wrong in "ac":
+    assert quiz.check(1, f" {RIGHT.upper()}) ").correct
+    assert quiz.questions[0]["options"][LETTERS.index(RIGHT)] == "Expected negative log-likelihood"
+    for wrong in WRONG:
         feedback = quiz.check(1, wrong)
         assert not feedback.correct and feedback.message == f"Not quite. {HINTS[0]}"
         assert EXPLANATIONS[0] not in repr(feedback)
@@ -114,9 +124,10 @@ def test_normalise_rule():
 
 
 def test_feedback_without_explanation_or_hint_is_just_the_verdict():
-    q = Quiz(seal("x", [Choice("?", options=["yes", "no"], answer=0)]))
-    assert str(q.check(1, "a")) == "Correct!" and str(q.check(1, "b")) == "Not quite."
-    assert isinstance(q.check(1, "a"), Feedback)
+    questions = [Choice("?", options=["yes", "no"], answer=0)]
+    q, right = Quiz(seal("x", questions)), right_letter("x", questions)
+    assert str(q.check(1, right)) == "Correct!" and str(q.check(1, "ab".replace(right, ""))) == "Not quite."
+    assert isinstance(q.check(1, right), Feedback)
 
 
 @pytest.mark.parametrize("number, answer, match", [
@@ -133,6 +144,7 @@ def test_check_rejects_bad_input_with_a_clear_value_error(quiz, number, answer, 
 @pytest.mark.parametrize("bad", [
     lambda: Choice("?", options=["only"], answer=0),
     lambda: Choice("?", options=["a", "b"], answer=2),
+    lambda: Choice("?", options=["a", "b", "a"], answer=0),
     lambda: Numeric("?", answer=1.0, tolerance=0),
     lambda: Numeric("?", answer=float("inf"), tolerance=0.1),
     lambda: Text("?", answers=[]),
@@ -174,11 +186,11 @@ def test_widget_shows_explanation_when_right_and_hint_when_wrong(quiz):
     assert quiz.widget() is quiz.widget()
     prompt, entry, feedback = question(quiz, 1)
     assert entry.value is None and feedback.value == ""
-    assert "What is cross entropy?" in prompt.value and "b) Expected negative log-likelihood" in prompt.value
+    assert "What is cross entropy?" in prompt.value and f"{RIGHT}) Expected negative log-likelihood" in prompt.value
 
-    assert "Not quite." in click(quiz, 1, "a") and HINTS[0] in click(quiz, 1, "a")
-    assert EXPLANATIONS[0] not in click(quiz, 1, "c")
-    assert "Correct!" in click(quiz, 1, "b") and EXPLANATIONS[0] in click(quiz, 1, "b")
+    assert "Not quite." in click(quiz, 1, WRONG[0]) and HINTS[0] in click(quiz, 1, WRONG[0])
+    assert EXPLANATIONS[0] not in click(quiz, 1, WRONG[1])
+    assert "Correct!" in click(quiz, 1, RIGHT) and EXPLANATIONS[0] in click(quiz, 1, RIGHT)
 
     wrong = click(quiz, 2, "3")
     assert HINTS[1] in wrong and EXPLANATIONS[1] not in wrong
@@ -191,11 +203,12 @@ def test_widget_shows_explanation_when_right_and_hint_when_wrong(quiz):
 
 
 def test_widget_escapes_html_and_renders_backticks_as_code():
-    q = Quiz(seal("x", [Choice("Is `f` causal for $x_{<t}$?", options=["yes <b>", "no"], answer=0,
-                               explanation="Use `mask` & $a<b$.")]))
+    questions = [Choice("Is `f` causal for $x_{<t}$?", options=["yes <b>", "no"], answer=0,
+                        explanation="Use `mask` & $a<b$.")]
+    q = Quiz(seal("x", questions))
     prompt = question(q, 1)[0].value
     assert "<code>f</code>" in prompt and "$x_{&lt;t}$" in prompt and "yes &lt;b&gt;" in prompt
-    assert "Use <code>mask</code> &amp; $a&lt;b$." in click(q, 1, "a")
+    assert "Use <code>mask</code> &amp; $a&lt;b$." in click(q, 1, right_letter("x", questions))
 
 
 def test_widget_answers_bad_input_with_a_friendly_message(quiz):
@@ -210,7 +223,7 @@ def test_text_fallback_lists_prompts_and_options_but_no_explanation(quiz):
     text = str(quiz)
     for q in QUESTIONS:
         assert q.prompt in text
-    for letter, option in zip("abc", QUESTIONS[0].options):
+    for letter, option in zip("abc", shuffle("01_losses", QUESTIONS)[0].options):
         assert f"{letter}) {option}" in text
     assert "quiz.check(" in text
     for explanation in EXPLANATIONS:
@@ -227,7 +240,7 @@ def test_load_reads_the_packaged_json(tmp_path, monkeypatch):
     monkeypatch.setattr(quiz_module, "QUIZZES", tmp_path)
     (tmp_path / "01_losses.json").write_text(sealed_text(), encoding="utf-8")
     loaded = Quiz.load("01_losses")
-    assert loaded.chapter == "01_losses" and loaded.check(1, "b").correct
+    assert loaded.chapter == "01_losses" and loaded.check(1, RIGHT).correct
     with pytest.raises(FileNotFoundError, match="available: 01_losses"):
         Quiz.load("99_nothing")
 
@@ -258,7 +271,9 @@ def test_cli_seals_and_detects_a_stale_quiz(tmp_path):
     assert text.endswith("}\n") and text == json.dumps(json.loads(text), indent=1, sort_keys=True,
                                                        ensure_ascii=False) + "\n"
     sealed = Quiz(json.loads(text))
-    assert sealed.chapter == "03_demo" and str(sealed.check(1, "a")) == "Correct! The logistic sigmoid."
+    right = next(x for x in "ab" if sealed.check(1, x).correct)
+    assert sealed.chapter == "03_demo" and str(sealed.check(1, right)) == "Correct! The logistic sigmoid."
+    assert sealed.questions[0]["options"]["ab".index(right)] == "$\\sigma(z)$"
     assert cli("check-sealed", keyfile, out).returncode == 0
 
     keyfile.write_text(KEY.format(explanation="The logistic sigmoid!"))
@@ -326,3 +341,75 @@ def test_the_displayed_quiz_says_to_run_the_cell_again_when_it_is_not_live(tmp_p
     note, widget = shown
     assert "run this cell again" in note["text/plain"] and 'class="trainlab-rerun"' in note["text/html"]
     assert "application/vnd.jupyter.widget-view+json" in widget and widget["text/plain"].startswith("Self-check quiz")
+
+
+def test_sealing_shuffles_deterministically_and_spreads_the_right_answers():
+    questions = [Choice(f"Q{k}?", options=[f"right {k}", f"wrong {k}", f"other {k}", f"last {k}"], answer=0,
+                        explanation=f"E{k}") for k in range(12)]
+    assert shuffle("07_x", questions) == shuffle("07_x", questions)
+    assert seal("07_x", questions) == seal("07_x", questions)
+    shuffled = shuffle("07_x", questions)
+    for original, sealed in zip(questions, shuffled):  # the same options, the same right one
+        assert sorted(sealed.options) == sorted(original.options)
+        assert sealed.options[sealed.answer] == original.options[original.answer]
+    positions = [q.answer for q in shuffled]
+    assert sorted(positions) == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3], positions
+    assert positions[:4] != [0, 1, 2, 3]  # not a plain rotation a, b, c, d
+    # the digest is of the shuffled index: the key's index 0 is right only where the shuffle left it
+    quiz = Quiz(seal("07_x", questions))
+    for number, position in enumerate(positions, 1):
+        for letter in "abcd":
+            assert quiz.check(number, letter).correct == (letter == LETTERS[position])
+
+
+@pytest.mark.parametrize("text, whole, number", [
+    ("1536", False, 1536), ("1,536", True, 1536), ("1,536,000", False, 1536000), ("12,345.6", False, 12345.6),
+    ("2,3", False, 2.3), ("0,25", False, 0.25), ("2,3026", False, 2.3026), (" -1,5 ", False, -1.5),
+    ("1 536", True, 1536), (6.99, False, 6.99),
+])
+def test_numbers_with_thousands_separators_and_decimal_commas(text, whole, number):
+    assert read_number(text, whole=whole) == pytest.approx(number)
+
+
+@pytest.mark.parametrize("text", ["1,536", "-12,345"])
+def test_a_comma_that_could_be_either_is_ambiguous_unless_the_answer_is_whole(text):
+    with pytest.raises(ValueError, match="ambiguous"):
+        read_number(text)
+
+
+def test_numeric_question_reads_thousands_separators():
+    q = Quiz(seal("n", [Numeric("Parameters?", answer=1536, tolerance=1), Numeric("Ratio?", answer=1.5, tolerance=0.01)]))
+    assert q.check(1, "1,536").correct and q.check(1, "1536").correct and not q.check(1, "1,540").correct
+    assert q.check(2, "1,5").correct and q.check(2, "1.5").correct
+    with pytest.raises(ValueError, match="ambiguous"):
+        q.check(2, "1,500")
+
+
+def choice_statistics(sealed):
+    """Per sealed quiz: the right option's position and whether it is the longest, for each choice question."""
+    quiz, rows = Quiz(sealed), []
+    for number, q in enumerate(sealed["questions"], 1):
+        if q["kind"] == "choice":
+            right = next(i for i, letter in enumerate(LETTERS[: len(q["options"])]) if quiz.check(number, letter).correct)
+            lengths = [len(o) for o in q["options"]]
+            rows.append((right, lengths[right] > max(lengths[:right] + lengths[right + 1:])))
+    return rows
+
+
+def test_no_sealed_quiz_of_the_course_can_be_answered_from_its_layout():
+    """Over every quiz shipped: the right answers don't favour one letter, nor the longest option."""
+    rows = []
+    for path in sorted(QUIZZES.glob("*.json")):
+        chapter = choice_statistics(json.loads(path.read_text(encoding="utf-8")))
+        positions = [LETTERS[p] for p, _ in chapter]
+        print(f"{path.stem}: {len(chapter)} choice questions, right at {''.join(positions)}, "
+              f"right option the longest in {sum(longest for _, longest in chapter)}")
+        rows += chapter
+    assert len(rows) >= 20, "the course's quizzes have fewer choice questions than expected"
+    most = max(range(len(LETTERS)), key=[p for p, _ in rows].count)
+    share = [p for p, _ in rows].count(most) / len(rows)
+    longest = sum(longest for _, longest in rows) / len(rows)
+    print(f"course: {len(rows)} choice questions, {share:.0%} right at '{LETTERS[most]}', "
+          f"right option the longest in {longest:.0%}")
+    assert share <= 0.40, f"{share:.0%} of the right answers are option {LETTERS[most]}"
+    assert longest <= 1 / 3, f"the right option is the longest in {longest:.0%} of the choice questions"

@@ -37,6 +37,8 @@ def bowl(shape, seed):
 OPTIMIZERS = {
     "sgd_momentum": (torch.optim.SGD, st.fixed_dictionaries(
         {"lr": rates, "momentum": st.floats(0, 0.99), "weight_decay": decays})),
+    "nesterov": (torch.optim.SGD, st.fixed_dictionaries(  # torch refuses Nesterov without momentum
+        {"lr": rates, "momentum": st.floats(0.01, 0.99), "weight_decay": decays})),
     "adagrad": (torch.optim.Adagrad, st.fixed_dictionaries(
         {"lr": rates, "eps": st.sampled_from([1e-10, 1e-3]), "weight_decay": decays})),
     "rmsprop": (torch.optim.RMSprop, st.fixed_dictionaries(
@@ -46,6 +48,7 @@ OPTIMIZERS = {
     "adamw": (torch.optim.AdamW, st.fixed_dictionaries(
         {"lr": rates, "beta1": st.floats(0, 0.99), "beta2": st.floats(0.9, 0.9999), "weight_decay": decays})),
 }
+TORCH_OPTIONS = {"nesterov": {"nesterov": True}}
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
@@ -57,7 +60,7 @@ def test_reference_optimizer_matches_torch_step_for_step(name):
     def check(config, shape, seed):
         grad, w0 = bowl(shape, seed)
         check_close(follow(ref(name), grad, w0, 30, config),
-                    follow(torch_update(optimizer_class), grad, w0, 30, config),
+                    follow(torch_update(optimizer_class, **TORCH_OPTIONS.get(name, {})), grad, w0, 30, config),
                     name=name, rtol=1e-9, atol=1e-12, quiet=True)
 
     check()

@@ -1,11 +1,11 @@
 """A synthetic class for chapter 3: what each student handed in and the score it must earn.
 
-Out of 27 points: 9 exercises, 1 point per visible test and 2 per hidden test.
+Out of 30 points: 10 exercises, 1 point per visible test and 2 per hidden test.
 See autograder/samples/01_losses.py for the format.
 """
 
 SUBMISSIONS = [
-    dict(student="ada", about="everything right", base="solution", cells={}, score=27),
+    dict(student="ada", about="everything right", base="solution", cells={}, score=30),
     dict(student="bo", about="handed in untouched", base="release", cells={}, score=0),
     dict(
         student="cal",
@@ -21,7 +21,7 @@ SUBMISSIONS = [
             "    config['m'] = config['beta1'] * config.get('m', 0.0) + (1 - config['beta1']) * dw\n"
             "    config['v'] = config['beta2'] * config.get('v', 0.0) + (1 - config['beta2']) * dw**2\n"
             "    return w - config['lr'] * config['m'] / (np.sqrt(config['v']) + config['eps']), config\n")},
-        score=21,  # adam loses 3, and so does adamw, which calls it
+        score=24,  # adam loses 3, and so does adamw, which calls it
     ),
     dict(
         student="dan",
@@ -33,7 +33,7 @@ SUBMISSIONS = [
             "    config.setdefault('lr', 1e-3)\n"
             "    config.setdefault('weight_decay', 1e-2)\n"
             "    return adam(w, dw, config)\n")},
-        score=24,
+        score=27,
     ),
     dict(
         student="eli",
@@ -48,6 +48,6 @@ SUBMISSIONS = [
             "    dw = dw + config['weight_decay'] * w\n"
             "    config['velocity'] = config['momentum'] * config.get('velocity', 0.0) - config['lr'] * dw\n"
             "    return w + config['velocity'], config\n")},
-        score=24,  # both sgd_momentum tests run a learning-rate schedule
+        score=27,  # both sgd_momentum tests run a learning-rate schedule
     ),
 ]

@@ -259,14 +259,16 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
         print(f"✓ {name} matches {oracle}: {detail}")
 
 
-def check_update(update, optimizer_class, config, *, steps=150, lrs=None, seed=0, hint=None):
+def check_update(update, optimizer_class, config, *, steps=150, lrs=None, seed=0, hint=None, **options):
     """Check an optimizer ``update(w, dw, config) -> (w, config)`` step for step against torch.
 
     Both run ``steps`` updates from the same start on a random problem (a quadratic bowl plus
     a tanh ripple, weights of shape (4, 3)) with the hyperparameters in ``config`` and, when
     given, one learning rate per step ``lrs``; ``update`` gets the gradients along torch's path
     (see trajectories.follow). check_close compares the two paths, shape (steps + 1, 4, 3):
-    the index of the worst error says at which step they part.
+    the index of the worst error says at which step they part. ``options`` go to the torch
+    optimizer (e.g. ``nesterov=True``). ``hint`` is a text, or a function
+    of that step returning one (mistakes show at different steps: a missing bias correction at 1).
     """
     __tracebackhide__ = True
     from trainlab.trajectories import follow, torch_update
@@ -281,18 +283,21 @@ def check_update(update, optimizer_class, config, *, steps=150, lrs=None, seed=0
 
     w0 = rng.normal(size=(4, 3))
     name = getattr(update, "__name__", "update")
-    expected = follow(torch_update(optimizer_class), grad, w0, steps, config, lrs)
+    expected = follow(torch_update(optimizer_class, **options), grad, w0, steps, config, lrs)
+    oracle = f"torch.optim.{optimizer_class.__name__}" + (
+        f"({', '.join(f'{k}={v}' for k, v in options.items())})" if options else "")
     actual = follow(update, grad, w0, steps, config, lrs, along=expected)
+    keyed = callable(hint)
     try:
         check_close(actual, expected, name=f"{name}, {steps} steps with {_settings(config)}",
-                    oracle=f"torch.optim.{optimizer_class.__name__}", hint=hint)
+                    oracle=oracle, hint=None if keyed else hint)
     except CheckFailed as failure:
         if np.shape(actual) != expected.shape:
             raise
         error = np.nan_to_num(relative_error(actual, expected, floor=1e-3), nan=np.inf)
         step = int(np.argmax(error.reshape(len(error), -1).max(axis=1) > 1e-7))
-        raise CheckFailed(f"{failure}\n  the paths part at step {step} "
-                          "(an index above reads (step, row, column))") from None
+        message = f"{failure}\n  the paths part at step {step} (an index above reads (step, row, column))"
+        raise CheckFailed(message + (f"\n  hint: {hint(step)}" if keyed else "")) from None
 
 
 def _settings(config):

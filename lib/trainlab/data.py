@@ -41,7 +41,8 @@ def breast_cancer():
 def digits():
     """Ten classes: 1797 handwritten digits as 8x8 grey images -> the digit 0-9.
 
-    Returns X (1797, 64) float64 with pixels scaled to [0, 1], y (1797,) int64.
+    Returns X (1797, 64) float64 with pixels already scaled from scikit-learn's 0..16 to [0, 1]
+    (do not divide by 16 again), y (1797,) int64.
     """
     from sklearn.datasets import load_digits
 

@@ -12,14 +12,24 @@ so it can be read only once the right answer is given. Students run ``Quiz.load(
 Prompts, options, hints and explanations are plain text with inline LaTeX such as ``$\\sigma(z)$``
 and ``code`` in backticks; the widget escapes HTML and renders them with ``HTMLMath``.
 
+Sealing shuffles the options of each choice question, deterministically (re-sealing reproduces
+the file): the right option goes to the position it has held least often so far in the chapter
+(ties broken by a hash of the salt), the others follow in hash order. So the right answers are
+spread over the letters and the key's own order tells a student nothing.
+
 Canonical answers (what is hashed):
 
-- choice: the option's index, ``str(answer)``;
+- choice: the index of the right option *after shuffling*, ``str(index)``;
 - numeric: ``str(n)`` with ``n = round(answer / tolerance)``. A student's ``x`` is accepted when
   ``|x / tolerance - n| <= 1`` (plus 1e-6 of slack for rounding): every integer that close to
   ``x / tolerance`` is hashed and compared. So any ``x`` within ``tolerance / 2`` of the answer
   is accepted and any ``x`` more than ``1.5 * tolerance`` (+ the slack) away is rejected;
 - text: :func:`normalise`, one digest and explanation per accepted answer.
+
+Numbers are read with ``.`` as the decimal point; a comma is a thousands separator where it can
+only be one (``1,536,000``, ``12,345.6``), a decimal comma where it can only be one (``2,3``,
+``0,25``, ``2,3026``). Where it could be either (``1,536``), it is read as thousands when the
+question asks for a whole number (tolerance at least 1) and refused as ambiguous otherwise.
 
 The answers are hidden, not secret: a determined student can brute-force small answer spaces.
 """
@@ -61,6 +71,8 @@ class Choice:
     def __post_init__(self):
         if not 2 <= len(self.options) <= len(LETTERS) or not 0 <= self.answer < len(self.options):
             raise ValueError(f"{self.prompt!r}: need 2 to 26 options and 0 <= answer < {len(self.options)}")
+        if len(set(self.options)) != len(self.options):
+            raise ValueError(f"{self.prompt!r}: two options are the same")
 
     def canonical(self):
         return [str(self.answer)]
@@ -123,11 +135,33 @@ def _xor(salt, canonical, data):
     return bytes(a ^ b for a, b in zip(data, stream))
 
 
-def seal(chapter, questions):
-    """The JSON-ready quiz: answers as salted digests, explanations encrypted. Deterministic."""
-    sealed = []
+def shuffle(chapter, questions):
+    """The questions as sealed: each Choice's options reordered, ``answer`` pointing to the new place."""
+    held = [0] * len(LETTERS)  # how often the right answer sits at each position so far
+    shuffled = []
     for number, q in enumerate(questions, 1):
-        salt = _sha("salt", chapter, str(number)).hex()[:32]
+        if q.kind == "choice":
+            salt = _salt(chapter, number)
+            n = len(q.options)
+            rank = lambda i: _sha("order", salt, str(i))
+            target = min(range(n), key=lambda i: (held[i], rank(i)))
+            others = sorted((i for i in range(n) if i != q.answer), key=lambda i: _sha("option", salt, str(i)))
+            order = others[:target] + [q.answer] + others[target:]
+            held[target] += 1
+            q = Choice(q.prompt, [q.options[i] for i in order], target, q.explanation, q.hint)
+        shuffled.append(q)
+    return shuffled
+
+
+def _salt(chapter, number):
+    return _sha("salt", chapter, str(number)).hex()[:32]
+
+
+def seal(chapter, questions):
+    """The JSON-ready quiz: options shuffled, answers as salted digests, explanations encrypted. Deterministic."""
+    sealed = []
+    for number, q in enumerate(shuffle(chapter, questions), 1):
+        salt = _salt(chapter, number)
         sealed.append({"kind": q.kind, "prompt": q.prompt, "hint": q.hint, "salt": salt, **q.public(),
                        "sealed": [{"digest": _sha("answer", salt, c).hex(),
                                    "explanation": _xor(salt, c, q.explanation.encode()).hex()}
@@ -153,6 +187,35 @@ class Feedback:
     __str__ = __repr__
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+
+
+def read_number(answer, whole=False):
+    """A student's number as a float; ValueError when it can't be read or is ambiguous.
+
+    ``whole``: the question asks for a whole number, so ``1,536`` means 1536, not 1.536.
+    """
+    if isinstance(answer, str):
+        text = answer.strip().replace(" ", "")
+        thousands, decimal = _THOUSANDS.fullmatch(text), _DECIMAL_COMMA.fullmatch(text)
+        if thousands and decimal and not whole:
+            raise ValueError(f"{answer!r} is ambiguous: write {text.replace(',', '')} or "
+                             f"{text.replace(',', '.')}, without the comma.")
+        if thousands:
+            text = text.replace(",", "")
+        elif decimal:
+            text = text.replace(",", ".")
+        answer = text
+    try:
+        x = float(answer)
+    except (TypeError, ValueError):
+        x = math.nan
+    if not math.isfinite(x):
+        raise ValueError(f"Answer with a number, e.g. 0.5, not {answer!r}.")
+    return x
+
+
 def _candidates(q, answer):
     """The canonical strings to try for a student's answer; ValueError when it can't be read."""
     if q["kind"] == "choice":
@@ -162,14 +225,7 @@ def _candidates(q, answer):
             raise ValueError(f'Answer with one of the letters a to {letters[-1]}, e.g. "b", not {answer!r}.')
         return [str(letters.index(letter))]
     if q["kind"] == "numeric":
-        if isinstance(answer, str) and answer.count(",") == 1 and "." not in answer:
-            answer = answer.replace(",", ".")  # a decimal comma: 2,303
-        try:
-            x = float(answer)
-        except (TypeError, ValueError):
-            x = math.nan
-        if not math.isfinite(x):
-            raise ValueError(f"Answer with a number, e.g. 0.5, not {answer!r}.")
+        x = read_number(answer, whole=q["tolerance"] >= 1)
         u = x / q["tolerance"]
         return [str(n) for n in range(math.ceil(u - 1 - 1e-6), math.floor(u + 1 + 1e-6) + 1)]
     text = normalise(answer) if isinstance(answer, str) else ""

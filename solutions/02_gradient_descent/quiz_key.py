@@ -10,10 +10,10 @@ QUESTIONS = [
     Choice(
         "What does the gradient $\\nabla L(\\mathbf w)$ tell you about the loss at $\\mathbf w$?",
         options=[
-            "The direction in which the loss decreases fastest.",
-            "The direction in which the loss increases fastest, and that fastest rate as its length.",
-            "The location of the nearest minimum.",
-            "The step size gradient descent should take.",
+            "The direction in which the loss decreases fastest, with that rate as its length.",
+            "The direction in which the loss increases fastest, with that rate as its length.",
+            "The direction from $\\mathbf w$ towards the nearest minimum of the loss.",
+            "The step that gradient descent should take, the learning rate included.",
         ],
         answer=1,
         explanation="The directional derivative along a unit vector $\\mathbf u$ is $\\nabla L^\\top\\mathbf u$, "
@@ -39,26 +39,25 @@ QUESTIONS = [
             "$\\frac2N X^\\top(X\\mathbf w - \\mathbf y)$ and $\\frac1N X^\\top(\\sigma(X\\mathbf w) - \\mathbf y)$",
             "$\\frac2N X^\\top(\\mathbf y - X\\mathbf w)$ and $\\frac1N X^\\top(\\mathbf y - \\sigma(X\\mathbf w))$",
             "$\\frac1N X^\\top(X\\mathbf w - \\mathbf y)$ and $\\frac1N X^\\top\\big((\\sigma(X\\mathbf w) - \\mathbf y)"
-            "\\odot\\sigma(X\\mathbf w)\\odot(1 - \\sigma(X\\mathbf w))\\big)$",
+            "\\odot\\sigma'(X\\mathbf w)\\big)$",
             "$\\frac2N X(X^\\top\\mathbf w - \\mathbf y)$ and $\\frac2N X^\\top(\\sigma(X\\mathbf w) - \\mathbf y)$",
         ],
         answer=0,
         explanation="MSE: $\\partial/\\partial w_j$ of $\\frac1N\\sum_i r_i^2$ with $r = X\\mathbf w - \\mathbf y$ is "
                     "$\\frac2N\\sum_i r_i X_{ij}$. BCE: the loss of one logit is $\\log(1+e^z) - yz$, whose "
                     "derivative is $\\sigma(z) - y$ (the sigmoid's derivative cancels against the logarithm's), "
-                    "so $\\nabla = \\frac1N X^\\top(\\sigma(X\\mathbf w) - \\mathbf y)$. The second option has the "
-                    "wrong sign: it points uphill.",
+                    "so $\\nabla = \\frac1N X^\\top(\\sigma(X\\mathbf w) - \\mathbf y)$. The sign-flipped option "
+                    "points uphill.",
         hint="Chain rule through $\\mathbf z = X\\mathbf w$; for BCE write the loss of one logit as "
              "$\\log(1+e^z) - yz$.",
     ),
     Choice(
         "Which is true of finite-difference gradients with step $h$?",
         options=[
-            "The smaller $h$, the more accurate both differences, down to $h = 10^{-16}$.",
-            "The forward difference has an $O(h)$ truncation error, the central difference $O(h^2)$; "
-            "both suffer a round-off error of order $\\varepsilon/h$.",
-            "Both have an $O(h^2)$ truncation error; the central one only costs fewer evaluations.",
-            "The central difference has an $O(h)$ truncation error, the forward one $O(h^2)$.",
+            "The smaller $h$, the more accurate both differences, all the way down to $h = 10^{-16}$.",
+            "Truncation error $O(h)$ forward, $O(h^2)$ central; both add round-off $\\sim\\varepsilon/h$.",
+            "Both have an $O(h^2)$ truncation error; the central one just needs fewer evaluations of $f$.",
+            "Truncation error $O(h^2)$ forward, $O(h)$ central; in float64 neither suffers from round-off.",
         ],
         answer=1,
         explanation="Taylor: $(f(x+h) - f(x))/h = f'(x) + \\frac h2 f''(x) + \\dots$, while in "
@@ -71,10 +70,10 @@ QUESTIONS = [
     Choice(
         "What is an epoch?",
         options=[
-            "One update of the weights.",
-            "One pass over the whole training set, however many updates it takes.",
-            "One mini-batch of examples.",
-            "The time it takes the loss to halve.",
+            "One update of the weights, whatever the number of examples it uses.",
+            "One pass over the training set, however many updates it takes.",
+            "One mini-batch of examples, drawn at random from the training set.",
+            "The number of updates it takes the training loss to fall by half.",
         ],
         answer=1,
         explanation="An epoch is one pass over all $N$ training examples: one update for batch gradient "
@@ -110,16 +109,25 @@ QUESTIONS = [
                     "answer $2/3$.",
         hint="Write down the Hessian, then its largest eigenvalue.",
     ),
+    Numeric(
+        "Gradient descent with the best constant learning rate runs on a quadratic whose Hessian has the "
+        "eigenvalues 1 and 9. By what factor does the distance to the minimum shrink per step, at worst?",
+        answer=0.8,
+        tolerance=0.01,
+        explanation="The best constant step is $2/(\\lambda_{\\min} + \\lambda_{\\max}) = 0.2$; both extreme "
+                    "directions then shrink by $|1 - 0.2\\lambda| = 0.8 = (\\kappa - 1)/(\\kappa + 1)$ with "
+                    "$\\kappa = 9$. About $\\kappa/2$ steps divide the error by $e$.",
+        hint="Section 7: the rate $(\\kappa-1)/(\\kappa+1)$ with the condition number $\\kappa = \\lambda_{\\max}/\\lambda_{\\min}$.",
+    ),
     Choice(
         "Why is the training set shuffled again at the start of every epoch?",
         options=[
-            "To make each epoch cheaper to compute.",
-            "So that each mini-batch is a random sample (an unbiased gradient estimate) even if the data are "
-            "stored in some order, and the batches differ from epoch to epoch.",
-            "Because the gradient of a shuffled batch is exact.",
-            "To make the results reproducible.",
+            "So that each batch is a random sample, even when the data are stored in some order.",
+            "To make each epoch cheaper: shuffled batches need fewer gradient evaluations.",
+            "Because the gradient of a shuffled batch equals the full-batch gradient exactly.",
+            "To make runs reproducible: a shuffle fixes the order in which examples are seen.",
         ],
-        answer=1,
+        answer=0,
         explanation="Data sets are often stored sorted (by label, date, source); consecutive examples would give "
                     "biased batches, and a fixed order would repeat the same sequence of updates every epoch. "
                     "Shuffling makes every batch a random sample without replacement, while each example is "

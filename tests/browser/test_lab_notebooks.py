@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from trainlab.quiz import LETTERS
+from trainlab.quiz import LETTERS, shuffle
 
 from .conftest import NOTEBOOKS, SCREENSHOTS
 from .jupyterlab import changed_screenshot, changed_text, pixels, settled_screenshot, timed
@@ -60,7 +60,7 @@ def test_notebook_runs_and_every_widget_renders(notebook, course, executed):
 
 def first_choice_question(chapter):
     """The number of the quiz's first multiple-choice question, its right option and a wrong one (letters)."""
-    questions = runpy.run_path(str(ROOT / "solutions" / chapter / "quiz_key.py"))["QUESTIONS"]
+    questions = shuffle(chapter, runpy.run_path(str(ROOT / "solutions" / chapter / "quiz_key.py"))["QUESTIONS"])
     number, question = next((n, q) for n, q in enumerate(questions, 1) if q.kind == "choice")
     return number, LETTERS[question.answer], LETTERS[(question.answer + 1) % len(question.options)]
 
