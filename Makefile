@@ -11,6 +11,13 @@ export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TRAINLAB_CLASS_DIR := $(abspath $(CLASS_DIR))
 
+# `$(call each_chapter,COMMAND)` runs COMMAND for every chapter of $(ASSIGNMENT) ($$chapter names it): one
+# that fails does not stop the others; the failed ones are named at the end, and make fails then.
+define each_chapter
+	@failed=""; for chapter in $(ASSIGNMENT); do echo "== $$chapter"; $(1) || failed="$$failed $$chapter"; done; \
+	if [ -n "$$failed" ]; then echo "failed for:$$failed (see the messages above)"; exit 1; fi
+endef
+
 .PHONY: install lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
 
 # Debian packages the course needs besides Python, as command:package: bubblewrap runs graded student
@@ -66,22 +73,22 @@ release: install  ## student notebooks and sealed quizzes from solutions/
 	done
 
 release-assignment: install  ## put the student notebooks on nbgrader's exchange for students to fetch
-	for chapter in $(ASSIGNMENT); do nbgrader release_assignment $$chapter --force || exit 1; done
+	$(call each_chapter,nbgrader release_assignment $$chapter --force)
 
 collect: install  ## submissions from the exchange into $(CLASS_DIR)/submitted
-	for chapter in $(ASSIGNMENT); do nbgrader collect $$chapter || exit 1; done
+	$(call each_chapter,nbgrader collect $$chapter)
 
 zip-collect: install  ## submissions from an LMS: $(CLASS_DIR)/downloaded/<chapter>/archive/<student>_<notebook>.ipynb or .zip
-	for chapter in $(ASSIGNMENT); do nbgrader zip_collect $$chapter || exit 1; done
+	$(call each_chapter,nbgrader zip_collect $$chapter --force)
 
 autograde: install  ## grade the class in parallel, only what is new (FORCE=1: everything), with progress
 	python autograder/parallel_autograde.py $(ASSIGNMENT) $(if $(FORCE),--force)
 
 feedback: install  ## HTML feedback per student in $(CLASS_DIR)/feedback
-	for chapter in $(ASSIGNMENT); do nbgrader generate_feedback $$chapter || exit 1; done
+	$(call each_chapter,nbgrader generate_feedback $$chapter)
 
 release-feedback: install  ## put the feedback on the exchange for students to fetch
-	for chapter in $(ASSIGNMENT); do nbgrader release_feedback $$chapter || exit 1; done
+	$(call each_chapter,nbgrader release_feedback $$chapter)
 
 grades: install  ## $(CLASS_DIR)/grades.csv
 	nbgrader export --to $(TRAINLAB_CLASS_DIR)/grades.csv

@@ -24,6 +24,8 @@ sys.path.insert(0, str(HERE))
 from preprocessors import (JudgeTestCells, RecordingExecute, ShortenHiddenTestErrors,  # noqa: E402
                            TruncateLongOutputs, UnmarkDuplicateCells)
 from sandbox import SandboxedKernelManager  # noqa: E402
+from collecting import (InstructorArchiveExtractor, LmsNameCollector, RegularFilesCollect,  # noqa: E402
+                        ReleaseFeedbackWithoutExchange)
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 ROOT = HERE.parent
@@ -49,10 +51,16 @@ if not (CLASS_DIR / "exchange").exists():  # so that the assignment list works b
     (CLASS_DIR / "exchange").mkdir()
     (CLASS_DIR / "exchange").chmod(0o777)  # as nbgrader makes it: every student submits there
 
+# What students hand in is a stranger's files and names (see collecting.py): `make collect` copies regular
+# files only, and a zip-collected student's feedback stays out of the exchange instead of stopping its release.
+c.ExchangeFactory.collect = RegularFilesCollect
+c.ExchangeFactory.release_feedback = ReleaseFeedbackWithoutExchange
 # `make zip-collect`: notebooks as a learning-management system hands them out, loose or zipped, in
-# <class>/downloaded/<chapter>/archive/, each named <student id>_<notebook> (ada_losses.ipynb).
+# <class>/downloaded/<chapter>/archive/, each named <student id>_<notebook> (ada_losses.ipynb). Only the
+# instructor's archives are opened; ids come from the LMS's names.
 c.ZipCollectApp.downloaded_directory = os.path.relpath(CLASS_DIR / "downloaded", ROOT)
-c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/]+\.ipynb)$"
+c.ZipCollectApp.extractor_plugin = InstructorArchiveExtractor
+c.ZipCollectApp.collector_plugin = LmsNameCollector
 
 # A warning on stderr (overflow in np.exp, a deprecation in a library) is not a failure:
 # nbgrader counts any stderr output of a test cell as one unless it is dropped first.
