@@ -47,14 +47,16 @@ def kind(mode):
     return "a regular file" if stat.S_ISREG(mode) else "not a regular file"
 
 
-def copy_regular_files(src, dest, max_bytes, ignored, log):
+def copy_regular_files(src, dest, max_bytes, max_total, ignored, log):
     """Copy the regular files under ``src`` to ``dest``, following no link; return what was refused.
+
+    A file over ``max_bytes``, or one that would take the copy over ``max_total`` bytes, is refused.
 
     Every folder is opened relative to its parent's descriptor without following links, and every
     file with O_NOFOLLOW and checked on its descriptor (so swapping it for a link in between does
     not help); ``ignored(folder, names)`` names what to leave out silently (CourseDirectory.ignore).
     """
-    refused = []
+    refused, total = [], 0
     top = os.lstat(src)
     if not stat.S_ISDIR(top.st_mode):
         return [f"{os.path.basename(src)}: {kind(top.st_mode)}, not a folder"]
@@ -78,7 +80,10 @@ def copy_regular_files(src, dest, max_bytes, ignored, log):
                     refused.append(f"{shown}: {kind(info.st_mode)}")
                 elif info.st_size > max_bytes:
                     refused.append(f"{shown}: {info.st_size:,} bytes, over the limit of {max_bytes:,}")
+                elif total + info.st_size > max_total:
+                    refused.append(f"{shown}: the submission would hold over {max_total:,} bytes")
                 else:
+                    total += info.st_size
                     with open(os.path.join(dest, relative, name), "xb") as target:
                         target.write(source.read(max_bytes + 1)[:max_bytes])
     for reason in refused:
@@ -98,7 +103,8 @@ class RegularFilesCollect(ExchangeCollect):
 
     def do_copy(self, src, dest, log=None):
         ignored = ignore_patterns(exclude=self.coursedir.ignore, include=self.coursedir.include)
-        copy_regular_files(src, dest, 1000 * self.coursedir.max_file_size, ignored, self.log)
+        copy_regular_files(src, dest, 1000 * self.coursedir.max_file_size, 1000 * self.coursedir.max_dir_size,
+                           ignored, self.log)
 
 
 class InstructorArchiveExtractor(ExtractorPlugin):

@@ -15,14 +15,14 @@ import sys
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
                                     DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from preprocessors import (JudgeTestCells, RecordingExecute, ShortenHiddenTestErrors,  # noqa: E402
-                           TruncateLongOutputs, UnmarkDuplicateCells)
+from preprocessors import (ClearHiddenTestsOfTestCells, JudgeTestCells, RecordingExecute,  # noqa: E402
+                           RestoreGraderMarks, TruncateLongOutputs, UnmarkDuplicateCells)
 from sandbox import SandboxedKernelManager  # noqa: E402
 from collecting import (InstructorArchiveExtractor, LmsNameCollector, RegularFilesCollect,  # noqa: E402
                         ReleaseFeedbackWithoutExchange)
@@ -75,11 +75,12 @@ c.Execute.shutdown_kernel = "immediate"  # a graded kernel has nothing to save: 
 # as fast as two alone, and over twice as fast while other processes share the cores.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-# What a real class hands in (see autograder/broken.py): a copied graded cell is an ordinary cell,
-# a deleted test cell is put back and run, a cell that kills the kernel costs only that cell, and
-# a 100 MB line is cut short.
-c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, UnmarkDuplicateCells, OverwriteKernelspec,
-                                      OverwriteCells, CheckCellMetadata]
+# What a real class hands in (see autograder/broken.py): a notebook saved by another tool gets its marks
+# back, a graded cell pasted from another notebook or copied is an ordinary cell, a deleted test cell is
+# put back and run, a cell that kills the kernel costs only that cell, and a 100 MB line is cut short.
+c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGraderMarks, DeduplicateIds, UnmarkDuplicateCells,
+                                      OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+c.RestoreGraderMarks.source_directory = str(ROOT / "solutions")
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.autograde_preprocessors = [RecordingExecute, JudgeTestCells, IgnorePattern, ClearMetadataPreprocessor,
                                        LimitOutput, TruncateLongOutputs, SaveAutoGrades, AssignLatePenalties,
@@ -93,6 +94,9 @@ c.SandboxedKernelManager.hidden = [str(ROOT), str(CLASS_DIR), str(REFERENCE_RECO
 c.JudgeTestCells.source_directory = str(ROOT / "solutions")
 c.JudgeTestCells.cache_directory = str(REFERENCE_RECORDS)
 
-# Feedback shows every test's result and message, never hidden tests or their source.
-c.GenerateFeedback.preprocessors = [GetGrades, ShortenHiddenTestErrors, ClearHiddenTests,
-                                    CSSHTMLHeaderPreprocessor]
+# Feedback shows every test's result and message, never hidden tests, their source or what the kernel
+# printed while they ran (RecordingExecute runs them last and keeps only the grader's words).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTestsOfTestCells, CSSHTMLHeaderPreprocessor]
+# What a submission's Markdown and outputs hold is shown, not run, in feedback and in formgrader (both
+# render with nbconvert's HTMLExporter): no <script>, no Javascript output, no onerror=.
+c.HTMLExporter.sanitize_html = True

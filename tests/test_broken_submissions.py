@@ -10,6 +10,7 @@ import socketserver
 import subprocess
 import sys
 import threading
+from html.parser import HTMLParser
 
 import nbformat
 import pytest
@@ -101,3 +102,53 @@ def test_code_trying_to_leave_the_sandbox_leaves_no_trace(graded):
     written = [path for path in [*class_dir.rglob("*"), *ROOT.glob("*")]
                if path.is_file() and path.stat().st_size < 10_000 and b"vandal was here" in path.read_bytes()]
     assert written == [], "a graded kernel wrote outside its own folder"
+
+
+def hidden_test_lines():
+    """The lines of chapter 1's hidden tests that could only come from them (not blank, not a bracket)."""
+    lines = set()
+    for cell in nbformat.read(ROOT / "solutions" / CHAPTER / "losses.ipynb", as_version=4).cells:
+        inside = False
+        for line in cell.source.splitlines():
+            inside = (inside or "BEGIN HIDDEN TESTS" in line) and "END HIDDEN TESTS" not in line
+            if inside and "HIDDEN TESTS" not in line and len(line.strip()) > 8:
+                lines.add(line.strip())
+    return lines
+
+
+def test_no_feedback_page_holds_a_line_of_the_hidden_tests(graded):
+    class_dir, run, scores, callers = graded
+    lines = hidden_test_lines()
+    assert len(lines) > 20
+    leaked = {}
+    for page in (class_dir / "feedback").glob(f"*/{CHAPTER}/*.html"):
+        text = html.unescape(page.read_text())
+        leaked[page.parts[-3]] = sum(line in text for line in lines)
+    assert set(leaked) == {case["student"] for case in CASES}
+    assert leaked == dict.fromkeys(leaked, 0)
+
+
+class ScriptFinder(HTMLParser):
+    """The script a browser would run from a page: <script> elements and on... attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.scripts, self.in_script = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.in_script = tag == "script"
+        self.scripts += [f"{tag} {name}={value}" for name, value in attrs if name.startswith("on")]
+
+    def handle_data(self, data):
+        if self.in_script:
+            self.scripts.append(data)
+
+    def handle_endtag(self, tag):
+        self.in_script = False
+
+
+def test_script_a_student_wrote_does_not_run_in_their_feedback(graded):
+    class_dir, run, scores, callers = graded
+    finder = ScriptFinder()
+    finder.feed((class_dir / "feedback" / "scripter" / CHAPTER / "losses.html").read_text())
+    assert not [script for script in finder.scripts if "pwned" in script]

@@ -145,10 +145,12 @@ def test_collect_copies_regular_files_and_refuses_what_a_student_linked(class_di
     (inbound / NOTEBOOK).unlink()
     (inbound / NOTEBOOK).symlink_to(ROOT / "solutions" / CHAPTER / NOTEBOOK)
     os.mkfifo(inbound / "pipe")  # copying it would wait for a writer forever
-    collected = nbgrader(class_dir, "collect", CHAPTER)
-    assert f"{NOTEBOOK}: a link" in collected.stderr and "pipe: a fifo" in collected.stderr, collected.stderr
+    (inbound / "big.bin").write_bytes(bytes(300_000))
+    collected = nbgrader(class_dir, "collect", CHAPTER, "--CourseDirectory.max_file_size=200")  # kB
+    for says in (f"{NOTEBOOK}: a link", "pipe: a fifo", "big.bin: 300,000 bytes, over the limit of 200,000"):
+        assert says in collected.stderr, collected.stderr
     eve = class_dir / "submitted" / "eve" / CHAPTER
-    assert not (eve / NOTEBOOK).exists() and not (eve / "pipe").exists()
+    assert {path.name for path in eve.iterdir()} == {"timestamp.txt", "submission_secret.txt"}
     assert (eve / "timestamp.txt").is_file()
     graded = autograde(class_dir)
     assert f"{CHAPTER} eve: failed" in graded.stdout and f"No notebook named {NOTEBOOK}" in graded.stdout
