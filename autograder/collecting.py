@@ -29,7 +29,7 @@ from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.plugins import ExtractorPlugin, FileNameCollectorPlugin
 from nbgrader.utils import ignore_patterns
-from traitlets import Unicode
+from traitlets import Integer, Unicode
 
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
@@ -117,7 +117,7 @@ class InstructorArchiveExtractor(ExtractorPlugin):
     times are kept (the LMS's upload times), so that the collector can give a timestamp.
     """
 
-    max_bytes = 100_000_000
+    max_bytes = Integer(100_000_000, help="the largest file extracted or copied, in bytes").tag(config=True)
 
     def extract(self, archive_path, extracted_path):
         os.makedirs(extracted_path, exist_ok=True)
@@ -126,6 +126,8 @@ class InstructorArchiveExtractor(ExtractorPlugin):
                 self.log.warning("zip-collect skips %s: not a regular file", entry.path)
             elif entry.name.endswith(".zip"):
                 self.extract_zip(entry.path, extracted_path)
+            elif entry.stat().st_size > self.max_bytes:
+                self.log.warning("zip-collect skips %s: over %s bytes", entry.path, f"{self.max_bytes:,}")
             else:
                 with open(entry.path, "rb") as source:
                     self.write(extracted_path, entry.name, source.read(), entry.stat().st_mtime)

@@ -22,7 +22,8 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from preprocessors import (ClearHiddenTestsOfTestCells, JudgeTestCells, RecordingExecute,  # noqa: E402
-                           RestoreGraderMarks, TruncateLongOutputs, UnmarkDuplicateCells)
+                           RestoreGraderMarks, SanitiseSubmissionHtml, TruncateLongOutputs,
+                           UnmarkDuplicateCells)
 from sandbox import SandboxedKernelManager  # noqa: E402
 from collecting import (InstructorArchiveExtractor, LmsNameCollector, RegularFilesCollect,  # noqa: E402
                         ReleaseFeedbackWithoutExchange)
@@ -83,8 +84,8 @@ c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGraderMarks, Deduplica
 c.RestoreGraderMarks.source_directory = str(ROOT / "solutions")
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.autograde_preprocessors = [RecordingExecute, JudgeTestCells, IgnorePattern, ClearMetadataPreprocessor,
-                                       LimitOutput, TruncateLongOutputs, SaveAutoGrades, AssignLatePenalties,
-                                       CheckCellMetadata]
+                                       LimitOutput, TruncateLongOutputs, SanitiseSubmissionHtml, SaveAutoGrades,
+                                       AssignLatePenalties, CheckCellMetadata]
 # Student code runs in a bubblewrap sandbox (see sandbox.py): it sees neither the course (solutions,
 # autograder) nor the class (gradebook, other submissions), has no network and writes only to its folder.
 c.RecordingExecute.kernel_manager_class = SandboxedKernelManager
@@ -98,5 +99,6 @@ c.JudgeTestCells.cache_directory = str(REFERENCE_RECORDS)
 # printed while they ran (RecordingExecute runs them last and keeps only the grader's words).
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTestsOfTestCells, CSSHTMLHeaderPreprocessor]
 # What a submission's Markdown and outputs hold is shown, not run, in feedback and in formgrader (both
-# render with nbconvert's HTMLExporter): no <script>, no Javascript output, no onerror=.
+# render the autograded notebook with nbconvert's HTMLExporter): no <script>, no Javascript output, no
+# onerror=. SanitiseSubmissionHtml cleans the autograded notebook; this cleans what the templates render.
 c.HTMLExporter.sanitize_html = True

@@ -15,6 +15,7 @@ import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
+from nbconvert.filters.strings import clean_html
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
@@ -154,6 +155,29 @@ class RestoreGraderMarks(NbGraderPreprocessor):
                 del note["id"]
             nb.cells.insert(0, note)
         return nb, resources
+
+
+class SanitiseSubmissionHtml(NbGraderPreprocessor):
+    """Make the Markdown and outputs of a submission safe to show in formgrader and feedback.
+
+    Both render the autograded notebook, as the instructor (whose formgrader can start terminals)
+    or as the student. nbconvert's ``HTMLExporter.sanitize_html`` cleans outputs, but nbgrader's
+    templates render Markdown cells without it. Here the Markdown of every cell the student could
+    edit (not locked) goes through nbconvert's ``clean_html`` (no script, no ``on...=``: such tags
+    show as text), HTML and SVG outputs too, and Javascript outputs are dropped.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown" and not cell.metadata.get("nbgrader", {}).get("locked"):
+            cell.source = clean_html(cell.source)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            for kind in ("text/html", "image/svg+xml"):
+                if kind in data:
+                    data[kind] = clean_html(data[kind])
+            if data.pop("application/javascript", None) is not None and not data:
+                data["text/plain"] = "(a Javascript output: the grader does not show it)"
+        return cell, resources
 
 
 # Run in the student's kernel when it starts: the modules whose functions checks rely on, as they are

@@ -211,3 +211,12 @@ def test_release_feedback_works_for_zip_collected_students(class_dir):
     (page,) = ada.fetch_feedback(CHAPTER).glob(f"*/{Path(NOTEBOOK).stem}.html")
     assert "Score: 24" in page.read_text()
     assert (class_dir / "feedback" / "bo" / CHAPTER / "losses.html").is_file()
+
+
+def test_a_submission_folder_named_like_a_pattern_is_reported_not_graded(class_dir):
+    """nbgrader takes --student for a glob: "[a]da" would grade ada's folder in the name of another."""
+    hand_in(class_dir, "ada", answers(mse=WRONG_MSE))
+    hand_in(class_dir, "[a]da", answers())
+    result = autograde(class_dir)
+    assert "01_losses/[a]da: not graded: '[a]da' is not a student id" in result.stdout, result.stdout
+    assert scores(class_dir) == {"ada": 21.0}
