@@ -1,5 +1,5 @@
 """Tests of autograder/preprocessors.py: nothing the kernel printed while hidden tests ran reaches feedback,
-and hidden tests are cleared from test cells only."""
+hidden tests are cleared from test cells only, and a submission's script is shown, not run."""
 
 import sys
 
@@ -9,7 +9,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "autograder"))
-from preprocessors import ClearHiddenTestsOfTestCells, grader_words, judge  # noqa: E402
+from preprocessors import ClearHiddenTestsOfTestCells, SanitiseSubmissionHtml, grader_words, judge  # noqa: E402
 
 SECRET = "check_against_reference(f, reference('01_losses', 'f'), SECRET_CASES)"
 HIDDEN_SOURCE = f"# Hidden tests (2 points)\n### BEGIN HIDDEN TESTS\n{SECRET}\n### END HIDDEN TESTS\n"
@@ -64,3 +64,19 @@ def test_the_delimiter_in_a_students_own_cell_is_their_text():
     source = "### BEGIN HIDDEN TESTS (mine)\ndef f(x):\n    return x\n"
     student, markdown = run([new_code_cell(source, metadata=SOLUTION), new_markdown_cell(HIDDEN_SOURCE)])
     assert student.source == source and markdown.source == HIDDEN_SOURCE
+
+
+SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def test_script_in_a_students_markdown_and_outputs_is_made_text_or_dropped():
+    student = new_markdown_cell(f"My notes {SCRIPT}")
+    course = new_markdown_cell(f"<details>{SCRIPT}</details>", metadata={"nbgrader": {"locked": True}})
+    code = new_code_cell("", outputs=[new_output("display_data", data={"application/javascript": "alert(3)"}),
+                                      new_output("display_data", data={"text/html": SCRIPT, "text/plain": "x"})])
+    notebook, _ = SanitiseSubmissionHtml().preprocess(new_notebook(cells=[student, course, code]), {})
+    student, course, code = notebook.cells
+    assert "<script>" not in student.source and "<img" not in student.source and "My notes &lt;script&gt;" in student.source
+    assert course.source == f"<details>{SCRIPT}</details>"  # the instructor's, put back by OverwriteCells
+    assert code.outputs[0].data == {"text/plain": "(a Javascript output: the grader does not show it)"}
+    assert "<script>" not in code.outputs[1].data["text/html"] and "<img" not in code.outputs[1].data["text/html"]
