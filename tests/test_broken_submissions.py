@@ -1,6 +1,7 @@
 """The grader against what real classes hand in (autograder/broken.py), all in one parallel batch:
 every submission earns its expected score, and its feedback says what went wrong; code that tries to
-get out of the sandbox leaves no trace."""
+get out of the sandbox leaves no trace; no feedback page holds a line of the hidden tests or script a
+student wrote."""
 
 import csv
 import html
