@@ -68,12 +68,16 @@ class ExecuteAfterCrashes(Execute):
             run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
             self.on_kernel_start()
             for number in self.ran_before(index):
-                super().preprocess_cell(copy.deepcopy(self.nb.cells[number]), resources, number)
+                self.run_again(number, resources)
             return cell, self.resources
 
     def ran_before(self, index):
         """Indices of the code cells that ran before cell ``index``, in order."""
         return [number for number, cell in enumerate(self.nb.cells[:index]) if cell.cell_type == "code"]
+
+    def run_again(self, index, resources):
+        """Run cell ``index`` again in a new kernel, its outputs going nowhere."""
+        super().preprocess_cell(copy.deepcopy(self.nb.cells[index]), resources, index)
 
 
 class TruncateLongOutputs(NbGraderPreprocessor):
@@ -186,6 +190,7 @@ SNAPSHOT = """\
 import builtins, math, numpy, numpy.testing, torch, torch.nn.functional, torch.testing
 __trainlab_pristine__ = [(module, dict(vars(module))) for module in
                          (builtins, math, numpy, numpy.testing, torch, torch.nn.functional, torch.testing)]
+__trainlab_namespaces__ = {}
 """
 
 # Run before each test cell: undo what earlier cells did to those modules, to the names that shadow
@@ -250,8 +255,10 @@ class RecordingExecute(ExecuteAfterCrashes):
     Hidden tests run last, after every other cell, in notebook order, and their cells keep only
     the grader's words (:func:`grader_words`): student code called by a hidden test can read its
     source and inputs, and anything the kernel prints from then on could quote them, so every
-    output that reaches feedback was made before the first hidden test started. The instructor's
-    notebook runs the same way for the reference records, so both runs see the same state.
+    output that reaches feedback was made before the first hidden test started. Each hidden test
+    runs in the names the notebook had where its cell stands (a copy of the kernel's globals taken
+    there), so it sees what it would have seen in place, and what it defines stays its own. The
+    instructor's notebook runs the same way for the reference records.
     """
 
     def preprocess(self, nb, resources=None, km=None):
@@ -287,30 +294,52 @@ class RecordingExecute(ExecuteAfterCrashes):
     def preprocess_cell(self, cell, resources, index):
         if is_hidden_test_cell(cell) and not self.running_hidden:
             self.hidden.append(index)
+            self.run_quietly(f"__trainlab_namespaces__[{index}] = dict(globals())")
         else:
             cell, resources = self.run_and_record(cell, resources, index)
         if index == len(self.nb.cells) - 1 and not self.running_hidden:
             self.running_hidden = True
             for number in self.hidden:
-                hidden = self.nb.cells[number]
-                self.run_and_record(hidden, resources, number)
-                hidden.outputs = grader_words(hidden.outputs)
+                self.run_hidden(self.nb.cells[number], resources, number)
         return cell, resources
 
-    def run_and_record(self, cell, resources, index):
+    def run_and_record(self, cell, resources, index, namespace="globals()"):
         if is_test_cell(cell):
             setup = next(c for c in self.nb.cells if c.cell_type == "code")
-            self.run_quietly(RESTORE + setup.source)
+            self.run_quietly(in_namespace(RESTORE + setup.source, namespace))
         start = os.path.getsize(self.records_path)
         cell, resources = super().preprocess_cell(cell, resources, index)
         self.records[index], _ = records.read(self.records_path, start)
         return cell, resources
 
+    def run_hidden(self, cell, resources, index):
+        """Run a hidden-test cell in the names kept where it stands (all of them, if a restart lost those)."""
+        source, namespace = cell.source, f"__trainlab_namespaces__.get({index}, globals())"
+        cell.source = in_namespace(source, namespace)
+        try:
+            self.run_and_record(cell, resources, index, namespace)
+        finally:
+            cell.source = source
+        cell.outputs = grader_words(cell.outputs)
+
     def ran_before(self, index):
-        """The code cells a new kernel runs again, never a hidden test (it would run before later cells)."""
+        """The code cells a new kernel runs again: while hidden tests run, every other code cell."""
         ran = range(len(self.nb.cells)) if self.running_hidden else range(index)
-        return [number for number in ran if self.nb.cells[number].cell_type == "code"
-                and not is_hidden_test_cell(self.nb.cells[number])]
+        return [number for number in ran if self.nb.cells[number].cell_type == "code"]
+
+    def run_again(self, index, resources):
+        """A hidden test is not run again (it would run before later cells): its names are kept anew."""
+        if is_hidden_test_cell(self.nb.cells[index]):
+            self.run_quietly(f"__trainlab_namespaces__[{index}] = dict(globals())")
+        else:
+            super().run_again(index, resources)
+
+
+def in_namespace(code, namespace):
+    """Code that runs ``code`` with the dict that the expression ``namespace`` gives as its globals."""
+    if namespace == "globals()":
+        return code
+    return f"exec(compile({code!r}, '<hidden tests>', 'exec'), {namespace})"
 
 
 def judge(student, reference):
