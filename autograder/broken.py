@@ -216,7 +216,8 @@ CASES = [
          "them, and print it again in every later cell", score=24, hidden_lines=0,
          files=lambda answers: notebook(with_cells(answers(
              sigmoid=leaking("sigmoid", "    z = args[0]\n    return 0.5 * (1 + np.tanh(z / 2))"),
-             mse="print(''.join(LEAKED))\n" + leaking("mse", "    y_pred, y = args\n    return np.mean((y_pred - y) ** 2)"),
+             mse="print(''.join(LEAKED))\n" + leaking("mse", "    y_pred, y = args\n"
+                                                              "    return np.mean((y_pred - y) ** 2)"),
              l1=RIGHT_L1 + "import warnings\nprint(''.join(LEAKED))\nwarnings.warn(''.join(LEAKED))\n"),
              nbformat.v4.new_code_cell("raise ValueError(''.join(LEAKED))"))),
          says="Score: 24"),

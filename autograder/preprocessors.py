@@ -410,7 +410,8 @@ class JudgeTestCells(NbGraderPreprocessor):
         source = Path(self.source_directory) / assignment / f"{notebook}.ipynb"
         # the checks, and how the notebook is run, may change what is recorded
         library = sorted(Path(records.__file__).parent.glob("*.py"))
-        key = hashlib.sha256(b"".join(path.read_bytes() for path in [source, Path(__file__), *library])).hexdigest()[:16]
+        inputs = [source, Path(__file__), *library]
+        key = hashlib.sha256(b"".join(path.read_bytes() for path in inputs)).hexdigest()[:16]
         cache = Path(self.cache_directory) / assignment / f"{notebook}.{key}.json"
         cache.parent.mkdir(parents=True, exist_ok=True)
         with open(cache.with_suffix(".lock"), "w") as lock:

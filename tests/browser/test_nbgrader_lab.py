@@ -106,7 +106,8 @@ def test_script_in_a_submission_does_not_run_in_formgrader_or_feedback(instructo
     """A submission whose Markdown and outputs hold script (autograder/broken.py, "scripter"), graded and
     opened in formgrader and in its feedback page: the script is shown or dropped, never run."""
     case = next(case for case in CASES if case["student"] == "scripter")
-    release, solution = (read(ROOT / folder / CHAPTER / NOTEBOOK, as_version=4) for folder in ("notebooks", "solutions"))
+    release, solution = (read(ROOT / folder / CHAPTER / NOTEBOOK, as_version=4)
+                         for folder in ("notebooks", "solutions"))
     folder = class_dir / "submitted" / "scripter" / CHAPTER
     folder.mkdir(parents=True)
     for name, text in case["files"](lambda **cells: submission(release, solution, {"base": "solution",
