@@ -11,6 +11,13 @@ export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export TRAINLAB_CLASS_DIR := $(abspath $(CLASS_DIR))
 
+# `$(call each_chapter,CHAPTERS,COMMAND)` runs COMMAND for every chapter of CHAPTERS ($$chapter names it):
+# one that fails does not stop the others; the failed ones are named at the end, and make fails then.
+define each_chapter
+	@failed=""; for chapter in $(1); do echo "== $$chapter"; $(2) || failed="$$failed $$chapter"; done; \
+	if [ -n "$$failed" ]; then echo "failed for:$$failed (see the messages above)"; exit 1; fi
+endef
+
 .PHONY: install lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
 
 # Debian packages the course needs besides Python, as command:package: bubblewrap runs graded student
@@ -60,28 +67,26 @@ bench-quick:  ## make bench without grading a class (a few minutes); the table s
 	$(MAKE) --no-print-directory bench STUDENTS=0
 
 release: install  ## student notebooks and sealed quizzes from solutions/
-	for chapter in $(CHAPTERS); do \
-	  python -m trainlab.quiz seal solutions/$$chapter/quiz_key.py lib/trainlab/quizzes/$$chapter.json && \
-	  nbgrader generate_assignment $$chapter --force || exit 1; \
-	done
+	$(call each_chapter,$(CHAPTERS),python -m trainlab.quiz seal solutions/$$chapter/quiz_key.py \
+	  lib/trainlab/quizzes/$$chapter.json && nbgrader generate_assignment $$chapter --force)
 
 release-assignment: install  ## put the student notebooks on nbgrader's exchange for students to fetch
-	for chapter in $(ASSIGNMENT); do nbgrader release_assignment $$chapter --force || exit 1; done
+	$(call each_chapter,$(ASSIGNMENT),nbgrader release_assignment $$chapter --force)
 
 collect: install  ## submissions from the exchange into $(CLASS_DIR)/submitted
-	for chapter in $(ASSIGNMENT); do nbgrader collect $$chapter || exit 1; done
+	$(call each_chapter,$(ASSIGNMENT),nbgrader collect $$chapter)
 
 zip-collect: install  ## submissions from an LMS: $(CLASS_DIR)/downloaded/<chapter>/archive/<student>_<notebook>.ipynb or .zip
-	for chapter in $(ASSIGNMENT); do nbgrader zip_collect $$chapter || exit 1; done
+	$(call each_chapter,$(ASSIGNMENT),nbgrader zip_collect $$chapter --force)
 
 autograde: install  ## grade the class in parallel, only what is new (FORCE=1: everything), with progress
 	python autograder/parallel_autograde.py $(ASSIGNMENT) $(if $(FORCE),--force)
 
 feedback: install  ## HTML feedback per student in $(CLASS_DIR)/feedback
-	for chapter in $(ASSIGNMENT); do nbgrader generate_feedback $$chapter || exit 1; done
+	$(call each_chapter,$(ASSIGNMENT),nbgrader generate_feedback $$chapter)
 
 release-feedback: install  ## put the feedback on the exchange for students to fetch
-	for chapter in $(ASSIGNMENT); do nbgrader release_feedback $$chapter || exit 1; done
+	$(call each_chapter,$(ASSIGNMENT),nbgrader release_feedback $$chapter)
 
 grades: install  ## $(CLASS_DIR)/grades.csv
 	nbgrader export --to $(TRAINLAB_CLASS_DIR)/grades.csv

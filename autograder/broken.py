@@ -39,6 +39,11 @@ def wrong_mse_then(code):
     return lambda answers: notebook(answers(mse=WRONG_MSE + code))
 
 
+def with_cells(nb, *cells):
+    nb.cells.extend(cells)
+    return nb
+
+
 def with_kernel(nb, kernelspec):
     nb.metadata.pop("kernelspec", None)
     if kernelspec:
@@ -62,6 +67,55 @@ def duplicated(nb, name):
     copied.id = "pasted-copy"
     nb.cells.insert(index + 1, copied)
     return nb
+
+
+def without_grader_metadata(nb):
+    """The notebook as another tool saves it: cell ids and nbgrader's cell metadata gone."""
+    for cell in nb.cells:
+        cell.metadata = {}
+        cell.pop("id", None)
+    nb.nbformat_minor = 4
+    return nb
+
+
+def pasted_from_elsewhere(nb):
+    """A graded cell of another chapter pasted in (its grade id unknown here), and a new cell under l1's id."""
+    stranger = nbformat.v4.new_code_cell("def sgd_step(w, g, lr):\n    return w - lr * g\n", metadata={
+        "nbgrader": {"grade": False, "grade_id": "sgd_step", "locked": False, "schema_version": 3,
+                     "solution": True, "task": False}})
+    index = [grade_id(cell) for cell in nb.cells].index("l1")
+    twin = nbformat.v4.new_code_cell("# my notes on l1\n", metadata=copy.deepcopy(nb.cells[index].metadata))
+    nb.cells[index + 1:index + 1] = [stranger, twin]
+    return nb
+
+
+# Run inside the student's functions while hidden tests call them: everything the kernel can read of
+# the test that calls it (its frames' source, linecache, IPython's input history), printed at once and
+# kept for the next cells to print again.
+LEAK = """
+import inspect, linecache, sys
+LEAKED = globals().setdefault("LEAKED", [])
+
+def leak():
+    frame, found = sys._getframe(1), []
+    while frame is not None:
+        found += linecache.getlines(frame.f_code.co_filename)
+        try:
+            found += inspect.getsource(frame).splitlines(True)
+        except (OSError, TypeError):
+            pass
+        frame = frame.f_back
+    shell = get_ipython()
+    found += [line + "\\n" for cell in [*shell.user_ns.get("In", []), *shell.user_ns.get("_ih", [])]
+              for line in cell.splitlines()]
+    found += [line + "\\n" for _, _, cell in shell.history_manager.get_range(raw=True) for line in cell.splitlines()]
+    LEAKED.extend(found)
+    print("".join(found))
+"""
+
+
+def leaking(name, body):
+    return LEAK + f"\ndef {name}(*args):\n    leak()\n{body}\n"
 
 
 def as_markdown(nb, name):
@@ -187,7 +241,7 @@ CASES = [
          says="ran longer than 10 s and did not stop when interrupted in cell 13"),
     # The graded folder: links the kernel leaves are never followed by what the grader does afterwards.
     dict(student="linker", about="a wrong mse, and links left in the working folder: one named like the notebook "
-         "to the gradebook, one to a classmate's submission, one to the instructor notebook", score=21,
+         "to the gradebook, one to a classmate's submission, one to the instructor notebook", score=24,
          files=wrong_mse_then(
              "import os\nfrom pathlib import Path\nlinks = {'losses.ipynb': 'CLASS_DIR/gradebook.db',\n"
              "         'classmate.ipynb': 'CLASS_DIR/submitted/ada/01_losses/losses.ipynb',\n"
@@ -197,8 +251,37 @@ CASES = [
          says="links left: 3"),
     # Files handed in next to the notebook are not imported in place of the course's.
     dict(student="shadow", about="a right notebook, handed in with a trainlab/ and a numpy.py that break things",
-         score=24, files=lambda answers: {**notebook(answers()),
+         score=27, files=lambda answers: {**notebook(answers()),
                                           "trainlab/__init__.py": "raise ImportError('the submission's trainlab')\n",
                                           "numpy.py": "raise ImportError('the submission's numpy')\n"},
-         says="Score: 24"),
+         says="Score: 27"),
+    # Nothing leaks back: hidden-test source never reaches feedback, whatever student code reads while they run.
+    dict(student="leaker", about="right answers that print what they can read of the hidden tests that call "
+         "them, and print it again in every later cell", score=27, hidden_lines=0,
+         files=lambda answers: notebook(with_cells(answers(
+             sigmoid=leaking("sigmoid", "    z = args[0]\n    return 0.5 * (1 + np.tanh(z / 2))"),
+             mse="print(''.join(LEAKED))\n" + leaking("mse", "    y_pred, y = args\n"
+                                                              "    return np.mean((y_pred - y) ** 2)"),
+             l1=RIGHT_L1 + "import warnings\nprint(''.join(LEAKED))\nwarnings.warn(''.join(LEAKED))\n"),
+             nbformat.v4.new_code_cell("raise ValueError(''.join(LEAKED))"))),
+         says="Score: 27"),
+    # Nothing runs where people look: script in Markdown and outputs is shown as text or not at all.
+    dict(student="scripter", about="right answers, with script in a Markdown cell and in HTML and Javascript "
+         "outputs", score=27, files=lambda answers: notebook(with_cells(answers(l1=(
+             RIGHT_L1 + "from IPython.display import HTML, Javascript, display\n"
+             "display(HTML('<img src=x onerror=\"document.title=\\'pwned by html\\'\"><script>"
+             "document.title=\\'pwned by script\\'</script>'))\n"
+             "display(Javascript(\"document.title='pwned by javascript'\"))\n")),
+             nbformat.v4.new_markdown_cell("My notes <img src=x onerror=\"document.title='pwned by markdown'\">"
+                                           "<script>document.title='pwned by markdown script'</script>"))),
+         says="Score: 27"),
+    # One student's odd notebook stops nothing for the class, and a notebook edited elsewhere is graded.
+    dict(student="delimiter", about="a comment with the hidden-test delimiter in a solution cell", score=27,
+         files=lambda answers: notebook(answers(l1="### BEGIN HIDDEN TESTS (my own tests would go here)\n" + RIGHT_L1)),
+         says="Score: 27"),
+    dict(student="stripped", about="right answers saved by another tool: nbgrader's cell metadata and cell ids gone",
+         score=27, files=lambda answers: notebook(without_grader_metadata(answers())), says="Score: 27"),
+    dict(student="pasted", about="right answers, a graded cell of another chapter pasted in, and a new cell with "
+         "l1's grade id", score=27, files=lambda answers: notebook(pasted_from_elsewhere(answers())),
+         says="Score: 27"),
 ]

@@ -14,12 +14,14 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, ClearOutput,
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
                                     DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from autograder.preprocessors import (JudgeTestCells, RecordingExecute, ShortenHiddenTestErrors, TruncateLongOutputs,
-                                      UnmarkDuplicateCells)
+from autograder.collecting import (InstructorArchiveExtractor, LmsNameCollector, RegularFilesCollect,
+                                   ReleaseFeedbackWithoutExchange)
+from autograder.preprocessors import (ClearHiddenTestsOfTestCells, JudgeTestCells, RecordingExecute, RestoreGraderMarks,
+                                      SanitiseSubmissionHtml, TruncateLongOutputs, UnmarkDuplicateCells)
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,10 +48,16 @@ if not (CLASS_DIR / "exchange").exists():  # so that the assignment list works b
     (CLASS_DIR / "exchange").mkdir()
     (CLASS_DIR / "exchange").chmod(0o777)  # as nbgrader makes it: every student submits there
 
+# What students hand in is a stranger's files and names (see collecting.py): `make collect` copies regular
+# files only, and a zip-collected student's feedback stays out of the exchange instead of stopping its release.
+c.ExchangeFactory.collect = RegularFilesCollect
+c.ExchangeFactory.release_feedback = ReleaseFeedbackWithoutExchange
 # `make zip-collect`: notebooks as a learning-management system hands them out, loose or zipped, in
-# <class>/downloaded/<chapter>/archive/, each named <student id>_<notebook> (ada_losses.ipynb).
+# <class>/downloaded/<chapter>/archive/, each named <student id>_<notebook> (ada_losses.ipynb). Only the
+# instructor's archives are opened; ids come from the LMS's names.
 c.ZipCollectApp.downloaded_directory = os.path.relpath(CLASS_DIR / "downloaded", ROOT)
-c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^/_]+)_(?P<file_id>[^/]+\.ipynb)$"
+c.ZipCollectApp.extractor_plugin = InstructorArchiveExtractor
+c.ZipCollectApp.collector_plugin = LmsNameCollector
 
 # A warning on stderr (overflow in np.exp, a deprecation in a library) is not a failure:
 # nbgrader counts any stderr output of a test cell as one unless it is dropped first.
@@ -61,15 +69,16 @@ c.Execute.timeout = int(os.environ.get("TRAINLAB_CELL_TIMEOUT", 60))  # seconds 
 c.Execute.iopub_timeout = 30  # the kernel may still be sending a huge output when its cell is done
 c.Execute.shutdown_kernel = "immediate"  # a graded kernel has nothing to save: saves a second or two
 
-# What a real class hands in (see autograder/broken.py): a copied graded cell is an ordinary cell,
-# a deleted test cell is put back and run, a cell that kills the kernel costs only that cell, and
-# a 100 MB line is cut short.
-c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, UnmarkDuplicateCells, OverwriteKernelspec,
-                                      OverwriteCells, CheckCellMetadata]
+# What a real class hands in (see autograder/broken.py): a notebook saved by another tool gets its marks
+# back, a graded cell pasted from another notebook or copied is an ordinary cell, a deleted test cell is
+# put back and run, a cell that kills the kernel costs only that cell, and a 100 MB line is cut short.
+c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGraderMarks, DeduplicateIds, UnmarkDuplicateCells,
+                                      OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+c.RestoreGraderMarks.source_directory = str(ROOT / "solutions")
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.autograde_preprocessors = [RecordingExecute, JudgeTestCells, IgnorePattern, ClearMetadataPreprocessor,
-                                       LimitOutput, TruncateLongOutputs, SaveAutoGrades, AssignLatePenalties,
-                                       CheckCellMetadata]
+                                       LimitOutput, TruncateLongOutputs, SanitiseSubmissionHtml, SaveAutoGrades,
+                                       AssignLatePenalties, CheckCellMetadata]
 # Student code runs in a bubblewrap sandbox built from an allowlist, as a user of its own, with caps
 # (autograder/sandbox.py): it sees neither the course (solutions, autograder) nor the class (gradebook,
 # other submissions), has no network and writes only to a file system in memory of its own.
@@ -84,6 +93,10 @@ c.SandboxProvisioner.threads = 1  # OMP_NUM_THREADS of a graded kernel
 c.JudgeTestCells.source_directory = str(ROOT / "solutions")
 c.JudgeTestCells.cache_directory = str(REFERENCE_RECORDS)
 
-# Feedback shows every test's result and message, never hidden tests or their source.
-c.GenerateFeedback.preprocessors = [GetGrades, ShortenHiddenTestErrors, ClearHiddenTests,
-                                    CSSHTMLHeaderPreprocessor]
+# Feedback shows every test's result and message, never hidden tests, their source or what the kernel
+# printed while they ran (RecordingExecute runs them last and keeps only the grader's words).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTestsOfTestCells, CSSHTMLHeaderPreprocessor]
+# What a submission's Markdown and outputs hold is shown, not run, in feedback and in formgrader (both
+# render the autograded notebook with nbconvert's HTMLExporter): no <script>, no Javascript output, no
+# onerror=. SanitiseSubmissionHtml cleans the autograded notebook; this cleans what the templates render.
+c.HTMLExporter.sanitize_html = True

@@ -46,7 +46,9 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 from nbgrader.apps import NbGraderAPI  # noqa: E402  (after the environment: it reads the config)
 from nbgrader.apps.nbgraderapp import NbGraderApp  # noqa: E402
 
-from submissions import adopt_renamed_notebooks, expected_notebooks, explain_failure, write_failure_feedback  # noqa: E402
+from autograder.collecting import valid_student_id  # noqa: E402
+from autograder.submissions import (adopt_renamed_notebooks, expected_notebooks, explain_failure,  # noqa: E402
+                                    write_failure_feedback)
 
 
 def course():
@@ -60,6 +62,10 @@ def submissions(coursedir, assignments, students):
     """(assignment, student) pairs with a folder in the submitted directory, sorted."""
     submitted = Path(coursedir.submitted_directory)
     pairs = [(folder.name, folder.parent.name) for folder in submitted.glob("*/*") if folder.is_dir()]
+    for assignment, student in [pair for pair in pairs if not valid_student_id(pair[1])]:
+        print(f"{assignment}/{student}: not graded: {student!r} is not a student id (nbgrader would take it "
+              "for a pattern)")
+    pairs = [pair for pair in pairs if valid_student_id(pair[1])]
     return sorted((a, s) for a, s in pairs
                   if (not assignments or a in assignments) and (not students or s in students))
 

@@ -1,39 +1,39 @@
 """nbgrader preprocessors of the course, each doing one thing."""
 
+import builtins
 import copy
 import fcntl
 import hashlib
 import json
+import re
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import nbformat
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbconvert.filters.strings import clean_html
 from nbformat.v4 import new_output
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Float, Integer, List, Unicode
 
+from autograder.submissions import GRADER_NOTE
 from trainlab import records
 from trainlab.checks import CheckFailed, check_close
 
 
-class ShortenHiddenTestErrors(NbGraderPreprocessor):
-    """Reduce the tracebacks of cells with hidden tests to their last line.
+class ClearHiddenTestsOfTestCells(ClearHiddenTests):
+    """nbgrader's ClearHiddenTests on test cells only.
 
-    An IPython traceback quotes the lines of the cell that raised, which would show
-    hidden test code in the feedback; the error's message (say, which case failed and
-    by how much) stays. Run it before ClearHiddenTests, which removes the code itself.
+    The delimiter in a student's own cell (a comment ``### BEGIN HIDDEN TESTS``) is their text, not
+    a hidden test: nbgrader's would find no end to it and stop the feedback of the whole class.
     """
 
-    begin_test_delimeter = Unicode("BEGIN HIDDEN TESTS").tag(config=True)
-
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and self.begin_test_delimeter in cell.source:
-            for output in cell.outputs:
-                if output.output_type == "error":
-                    output.traceback = [f"{output.ename}: {output.evalue}"]
-        return cell, resources
+        if not is_test_cell(cell):
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
 
 
 class ExecuteAfterCrashes(Execute):
@@ -69,10 +69,17 @@ class ExecuteAfterCrashes(Execute):
             run_sync(self.km.restart_kernel)(now=True)
             run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
             self.on_kernel_start()
-            for number, earlier in enumerate(self.nb.cells[:index]):
-                if earlier.cell_type == "code":
-                    super().preprocess_cell(copy.deepcopy(earlier), resources, number)
+            for number in self.ran_before(index):
+                self.run_again(number, resources)
             return cell, self.resources
+
+    def ran_before(self, index):
+        """Indices of the code cells that ran before cell ``index``, in order."""
+        return [number for number, cell in enumerate(self.nb.cells[:index]) if cell.cell_type == "code"]
+
+    def run_again(self, index, resources):
+        """Run cell ``index`` again in a new kernel, its outputs going nowhere."""
+        super().preprocess_cell(copy.deepcopy(self.nb.cells[index]), resources, index)
 
 
 class TruncateLongOutputs(NbGraderPreprocessor):
@@ -106,12 +113,86 @@ class UnmarkDuplicateCells(NbGraderPreprocessor):
         return cell, resources
 
 
+class RestoreGraderMarks(NbGraderPreprocessor):
+    """Grade a notebook edited in another tool: marks it lost are put back, marks of other notebooks dropped.
+
+    Another tool may save a notebook without nbgrader's cell metadata; a cell pasted from another
+    notebook brings marks (a grade id) this notebook does not have. nbgrader rejects both as a
+    whole. Here a mark whose grade id this notebook does not have is removed (the cell is graded
+    as an ordinary one), and a cell without marks gets those of the instructor notebook's cell it
+    stands for: cells are matched in order by their source (difflib), a changed cell (an answer, a
+    test cell without its hidden tests) by its place between matched ones. A note at the top says
+    what was done. Run before DeduplicateIds.
+    """
+
+    source_directory = Unicode(help="the instructor notebooks: <source_directory>/<assignment>/").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        assignment, notebook = resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"]
+        source = nbformat.read(Path(self.source_directory) / assignment / f"{notebook}.ipynb", as_version=4)
+        marks = {cell.metadata.nbgrader.grade_id: cell for cell in source.cells if "nbgrader" in cell.metadata}
+        foreign = [cell for cell in nb.cells
+                   if "nbgrader" in cell.metadata and cell.metadata.nbgrader.get("grade_id") not in marks]
+        for cell in foreign:
+            del cell.metadata["nbgrader"]
+        present = {cell.metadata.nbgrader.grade_id for cell in nb.cells if "nbgrader" in cell.metadata}
+        restored = 0
+        matcher = SequenceMatcher(None, [cell.source for cell in source.cells], [cell.source for cell in nb.cells],
+                                  autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+                for theirs, mine in zip(source.cells[i1:i2], nb.cells[j1:j2]):
+                    grade_id = theirs.metadata.get("nbgrader", {}).get("grade_id")
+                    if (grade_id and grade_id not in present and "nbgrader" not in mine.metadata
+                            and mine.cell_type == theirs.cell_type):
+                        mine.metadata["nbgrader"] = copy.deepcopy(theirs.metadata.nbgrader)
+                        present.add(grade_id)
+                        restored += 1
+        notes = [f"{count} cell(s) {what}" for count, what in [
+            (len(foreign), "carried marks of another notebook (pasted from elsewhere?) and were graded as "
+                           "ordinary cells"),
+            (restored, "had lost nbgrader's marks (saved by another tool?) and were matched to the assignment's "
+                       "cells by place and content")] if count]
+        if notes:
+            self.log.warning("%s", "; ".join(notes))
+            note = nbformat.v4.new_markdown_cell(
+                f"{GRADER_NOTE}{'; '.join(notes)}. Work in the notebook the assignment gave you, in JupyterLab.")
+            if nb.nbformat_minor < 5:  # cell ids came with nbformat 4.5
+                del note["id"]
+            nb.cells.insert(0, note)
+        return nb, resources
+
+
+class SanitiseSubmissionHtml(NbGraderPreprocessor):
+    """Make the Markdown and outputs of a submission safe to show in formgrader and feedback.
+
+    Both render the autograded notebook, as the instructor (whose formgrader can start terminals)
+    or as the student. nbconvert's ``HTMLExporter.sanitize_html`` cleans outputs, but nbgrader's
+    templates render Markdown cells without it. Here the Markdown of every cell the student could
+    edit (not locked) goes through nbconvert's ``clean_html`` (no script, no ``on...=``: such tags
+    show as text), HTML and SVG outputs too, and Javascript outputs are dropped.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown" and not cell.metadata.get("nbgrader", {}).get("locked"):
+            cell.source = clean_html(cell.source)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            for kind in ("text/html", "image/svg+xml"):
+                if kind in data:
+                    data[kind] = clean_html(data[kind])
+            if data.pop("application/javascript", None) is not None and not data:
+                data["text/plain"] = "(a Javascript output: the grader does not show it)"
+        return cell, resources
+
+
 # Run in the student's kernel when it starts: the modules whose functions checks rely on, as they are
 # before any student code runs.
 SNAPSHOT = """\
 import builtins, math, numpy, numpy.testing, torch, torch.nn.functional, torch.testing
 __trainlab_pristine__ = [(module, dict(vars(module))) for module in
                          (builtins, math, numpy, numpy.testing, torch, torch.nn.functional, torch.testing)]
+__trainlab_namespaces__ = {}
 """
 
 # Run before each test cell: undo what earlier cells did to those modules, to the names that shadow
@@ -132,6 +213,41 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
+def is_hidden_test_cell(cell):
+    """A test cell with hidden tests (its source is the instructor's: OverwriteCells put it back)."""
+    return is_test_cell(cell) and "BEGIN HIDDEN TESTS" in cell.source
+
+
+# The exceptions a hidden-test cell's error may be named by in feedback: any other name is the student's
+# own class, and its name (like its message) is the student's words, which may quote the tests.
+KNOWN_ERRORS = {name for name, value in vars(builtins).items()
+                if isinstance(value, type) and issubclass(value, BaseException)}
+GRADER_ERRORS = {"CapExceeded", "NotRun"}  # made by the grader: its own words only
+GRADER_WORDS = {
+    "CellTimeoutError": "the hidden tests ran past the grader's time limit for one cell",
+    "KernelDied": "Python stopped while the hidden tests ran (os._exit, a crash in a library, or not enough "
+                  "memory); the grader went on after this cell",
+    "CheckFailed": "a check of the hidden tests failed",
+}
+
+
+def grader_words(outputs):
+    """A hidden-test cell's outputs as the grader tells them: the name of each error, nothing the kernel wrote.
+
+    While hidden tests run, student code can read them (their frames, linecache, IPython's history)
+    and the inputs they pass: any text from the kernel may quote them.
+    """
+    said = []
+    for output in outputs:
+        if output.output_type == "error" and output.ename in GRADER_ERRORS:
+            said.append(output)
+        elif output.output_type == "error":
+            name = output.ename if output.ename in KNOWN_ERRORS | set(GRADER_WORDS) else "an exception of your own"
+            words = GRADER_WORDS.get(name, "raised while the hidden tests called your code")
+            said.append(new_output("error", ename=name, evalue=words, traceback=[f"{name}: {words}"]))
+    return said
+
+
 class RecordingExecute(ExecuteAfterCrashes):
     """Execute in the sandbox (autograder/sandbox.py), keeping what each cell's checks record.
 
@@ -144,6 +260,14 @@ class RecordingExecute(ExecuteAfterCrashes):
     A kernel that hits a cap (memory, processes, bytes written, CPU time, open files; or a cell
     that goes on after the timeout's interrupt) is stopped: that cell gets an error naming the cap
     and the cell, the cells above keep what they earned, and the code cells below are not run.
+
+    Hidden tests run last, after every other cell, in notebook order, and their cells keep only
+    the grader's words (:func:`grader_words`): student code called by a hidden test can read its
+    source and inputs, and anything the kernel prints from then on could quote them, so every
+    output that reaches feedback was made before the first hidden test started. Each hidden test
+    runs in the names the notebook had where its cell stands (a copy of the kernel's globals taken
+    there), so it sees what it would have seen in place, and what it defines stays its own. The
+    instructor's notebook runs the same way for the reference records.
     """
 
     show = List(Unicode(), help="Folders the kernel sees read-only besides Python and the course library "
@@ -152,6 +276,7 @@ class RecordingExecute(ExecuteAfterCrashes):
 
     def preprocess(self, nb, resources=None, km=None):
         self.records, self.stopped = {}, None
+        self.hidden, self.running_hidden = [], False
         nb, resources = super().preprocess(nb, resources, km)
         resources["trainlab_records"] = self.records
         return nb, resources
@@ -179,6 +304,19 @@ class RecordingExecute(ExecuteAfterCrashes):
         self.run_quietly(SNAPSHOT)
 
     def preprocess_cell(self, cell, resources, index):
+        if is_hidden_test_cell(cell) and not self.running_hidden:
+            self.hidden.append(index)
+            if not self.stopped:
+                self.run_quietly(f"__trainlab_namespaces__[{index}] = dict(globals())")
+        else:
+            cell, resources = self.run_and_record(cell, resources, index)
+        if index == len(self.nb.cells) - 1 and not self.running_hidden:
+            self.running_hidden = True
+            for number in self.hidden:
+                self.run_hidden(self.nb.cells[number], resources, number)
+        return cell, resources
+
+    def run_and_record(self, cell, resources, index, namespace="globals()"):
         if self.stopped:
             if cell.cell_type == "code":
                 cell.outputs = [new_output("error", ename="NotRun", evalue=self.stopped,
@@ -186,7 +324,7 @@ class RecordingExecute(ExecuteAfterCrashes):
             return cell, resources
         if is_test_cell(cell):
             setup = next(c for c in self.nb.cells if c.cell_type == "code")
-            self.run_quietly(RESTORE + setup.source)
+            self.run_quietly(in_namespace(RESTORE + setup.source, namespace))
         if self.km is not None and self.km.provisioner is not None:
             self.km.provisioner.cell_starts()
         try:
@@ -198,6 +336,28 @@ class RecordingExecute(ExecuteAfterCrashes):
             self.records[index] = self.km.provisioner.read_records()
             self.stop_at_a_cap(cell, index)
         return cell, resources
+
+    def run_hidden(self, cell, resources, index):
+        """Run a hidden-test cell in the names kept where it stands (all of them, if a restart lost those)."""
+        source, namespace = cell.source, f"__trainlab_namespaces__.get({index}, globals())"
+        cell.source = in_namespace(source, namespace)
+        try:
+            self.run_and_record(cell, resources, index, namespace)
+        finally:
+            cell.source = source
+        cell.outputs = grader_words(cell.outputs)
+
+    def ran_before(self, index):
+        """The code cells a new kernel runs again: while hidden tests run, every other code cell."""
+        ran = range(len(self.nb.cells)) if self.running_hidden else range(index)
+        return [number for number in ran if self.nb.cells[number].cell_type == "code"]
+
+    def run_again(self, index, resources):
+        """A hidden test is not run again (it would run before later cells): its names are kept anew."""
+        if is_hidden_test_cell(self.nb.cells[index]):
+            self.run_quietly(f"__trainlab_namespaces__[{index}] = dict(globals())")
+        else:
+            super().run_again(index, resources)
 
     def stopped_by_a_cap(self, cell, index):
         return self.stop_at_a_cap(cell, index, died=True)
@@ -229,6 +389,13 @@ class RecordingExecute(ExecuteAfterCrashes):
             run_sync(self.km.shutdown_kernel)(now=True)
 
 
+def in_namespace(code, namespace):
+    """Code that runs ``code`` with the dict that the expression ``namespace`` gives as its globals."""
+    if namespace == "globals()":
+        return code
+    return f"exec(compile({code!r}, '<hidden tests>', 'exec'), {namespace})"
+
+
 def judge(student, reference):
     """Why the student's records of a test cell fail against the reference's, or None if they pass.
 
@@ -242,8 +409,9 @@ def judge(student, reference):
                 "the course's check functions must be left as they are")
     for mine, right in zip(student, reference):
         actual = records.decode(mine.get("actual", {}))
-        if actual is None:
-            kind = mine.get("actual", {}).get("unreadable", "nothing")
+        if actual is None:  # the kernel wrote the type's name: shown only if it is one
+            kind = str(mine.get("actual", {}).get("unreadable", "nothing"))
+            kind = kind if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,39}", kind) else "value of another kind"
             return f"✗ {right['name']}: the result is not a number or an array of numbers but a {kind}"
         expected = records.decode((mine if right.get("oracle_uses_student") else right).get("expected", {}))
         if expected is None:
@@ -273,10 +441,20 @@ class JudgeTestCells(NbGraderPreprocessor):
         student = resources.pop("trainlab_records")
         reference = self.reference_records(resources["nbgrader"]["assignment"], resources["nbgrader"]["notebook"])
         for index, cell in enumerate(nb.cells):
-            if not is_test_cell(cell) or any(o.output_type == "error" for o in cell.outputs):
+            if not is_test_cell(cell):
                 continue
-            problem = judge(student.get(index, []), reference.get(cell.metadata.nbgrader.grade_id, []))
+            errors = [output for output in cell.outputs if output.output_type == "error"]
+            hidden_check_failed = is_hidden_test_cell(cell) and [e.ename for e in errors] == ["CheckFailed"]
+            if errors and not hidden_check_failed:
+                continue
+            mine, right = student.get(index, []), reference.get(cell.metadata.nbgrader.grade_id, [])
+            problem = judge(mine, right)
+            if hidden_check_failed and len(mine) < len(right):  # the kernel's message is withheld: say where
+                problem = (f"the hidden tests stopped at their check {len(mine) + 1} of {len(right)}, "
+                           f"{right[len(mine)]['name']}: your code raised there, or returned what the check "
+                           "could not take")
             if problem:
+                cell.outputs = [output for output in cell.outputs if output not in errors]
                 cell.outputs.append(new_output("error", ename="GraderCheckFailed", evalue=problem,
                                                traceback=[f"GraderCheckFailed: {problem}"]))
         return nb, resources
@@ -284,8 +462,10 @@ class JudgeTestCells(NbGraderPreprocessor):
     def reference_records(self, assignment, notebook):
         """{grade_id: records} of the instructor notebook's test cells, computed once and cached."""
         source = Path(self.source_directory) / assignment / f"{notebook}.ipynb"
-        library = sorted(Path(records.__file__).parent.glob("*.py"))  # the checks may change what is recorded
-        key = hashlib.sha256(b"".join(path.read_bytes() for path in [source, *library])).hexdigest()[:16]
+        # the checks, and how the notebook is run, may change what is recorded
+        library = sorted(Path(records.__file__).parent.glob("*.py"))
+        inputs = [source, Path(__file__), *library]
+        key = hashlib.sha256(b"".join(path.read_bytes() for path in inputs)).hexdigest()[:16]
         cache = Path(self.cache_directory) / assignment / f"{notebook}.{key}.json"
         cache.parent.mkdir(parents=True, exist_ok=True)
         with open(cache.with_suffix(".lock"), "w") as lock:

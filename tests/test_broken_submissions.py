@@ -1,6 +1,7 @@
 """The grader against what real classes hand in (autograder/broken.py), all in one parallel batch:
 every submission earns its expected score, and its feedback says what went wrong; code that tries to
-get out of the sandbox leaves no trace."""
+get out of the sandbox leaves no trace; no feedback page holds a line of the hidden tests or script a
+student wrote."""
 
 import csv
 import html
@@ -10,6 +11,7 @@ import socketserver
 import subprocess
 import sys
 import threading
+from html.parser import HTMLParser
 
 import nbformat
 import pytest
@@ -118,3 +120,53 @@ def test_links_left_by_a_kernel_are_never_followed(graded):
     solution = (ROOT / "solutions" / CHAPTER / "losses.ipynb").read_text()
     assert all(path.read_text(errors="replace") != solution for path in (class_dir / "feedback").rglob("*")
                if path.is_file()), "the instructor notebook reached feedback"
+
+
+def hidden_test_lines():
+    """The lines of chapter 1's hidden tests that could only come from them (not blank, not a bracket)."""
+    lines = set()
+    for cell in nbformat.read(ROOT / "solutions" / CHAPTER / "losses.ipynb", as_version=4).cells:
+        inside = False
+        for line in cell.source.splitlines():
+            inside = (inside or "BEGIN HIDDEN TESTS" in line) and "END HIDDEN TESTS" not in line
+            if inside and "HIDDEN TESTS" not in line and len(line.strip()) > 8:
+                lines.add(line.strip())
+    return lines
+
+
+def test_no_feedback_page_holds_a_line_of_the_hidden_tests(graded):
+    class_dir, run, scores, callers = graded
+    lines = hidden_test_lines()
+    assert len(lines) > 20
+    leaked = {}
+    for page in (class_dir / "feedback").glob(f"*/{CHAPTER}/*.html"):
+        text = html.unescape(page.read_text())
+        leaked[page.parts[-3]] = sum(line in text for line in lines)
+    assert set(leaked) == {case["student"] for case in CASES}
+    assert leaked == dict.fromkeys(leaked, 0)
+
+
+class ScriptFinder(HTMLParser):
+    """The script a browser would run from a page: <script> elements and on... attributes."""
+
+    def __init__(self):
+        super().__init__()
+        self.scripts, self.in_script = [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.in_script = tag == "script"
+        self.scripts += [f"{tag} {name}={value}" for name, value in attrs if name.startswith("on")]
+
+    def handle_data(self, data):
+        if self.in_script:
+            self.scripts.append(data)
+
+    def handle_endtag(self, tag):
+        self.in_script = False
+
+
+def test_script_a_student_wrote_does_not_run_in_their_feedback(graded):
+    class_dir, run, scores, callers = graded
+    finder = ScriptFinder()
+    finder.feed((class_dir / "feedback" / "scripter" / CHAPTER / "losses.html").read_text())
+    assert not [script for script in finder.scripts if "pwned" in script]

@@ -126,3 +126,96 @@ def test_a_submission_that_cannot_be_graded_still_gets_its_explanation_through_t
     for name, says in [("ada", "Score: 24"), ("cy", "not valid JSON")]:
         (page,) = students[name].fetch_feedback(CHAPTER).glob(f"*/{Path(NOTEBOOK).stem}.html")
         assert says in page.read_text()
+
+
+WRONG_MSE = "def mse(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"
+
+
+def test_collect_copies_regular_files_and_refuses_what_a_student_linked(class_dir):
+    """A student owns their inbound folder: a link there to the instructor notebook earned full marks."""
+    from classroom import Student
+
+    nbgrader(class_dir, "release_assignment", CHAPTER, "--force")
+    for name, notebook in [("ada", answers()), ("eve", answers(mse=WRONG_MSE))]:
+        student = Student(name, class_dir / "home" / name, class_dir / "exchange")
+        nbformat.write(notebook, student.fetch(CHAPTER) / NOTEBOOK)
+        student.submit(CHAPTER)
+    (inbound,) = (class_dir / "exchange" / "trainlab" / "inbound").glob(f"eve+{CHAPTER}+*")
+    (inbound / NOTEBOOK).unlink()
+    (inbound / NOTEBOOK).symlink_to(ROOT / "solutions" / CHAPTER / NOTEBOOK)
+    os.mkfifo(inbound / "pipe")  # copying it would wait for a writer forever
+    (inbound / "big.bin").write_bytes(bytes(300_000))
+    collected = nbgrader(class_dir, "collect", CHAPTER, "--CourseDirectory.max_file_size=200")  # kB
+    for says in (f"{NOTEBOOK}: a link", "pipe: a fifo", "big.bin: 300,000 bytes, over the limit of 200,000"):
+        assert says in collected.stderr, collected.stderr
+    eve = class_dir / "submitted" / "eve" / CHAPTER
+    assert {path.name for path in eve.iterdir()} == {"timestamp.txt", "submission_secret.txt"}
+    assert (eve / "timestamp.txt").is_file()
+    graded = autograde(class_dir)
+    assert f"{CHAPTER} eve: failed" in graded.stdout and f"No notebook named {NOTEBOOK}" in graded.stdout
+    assert scores(class_dir) == {"ada": 24.0}
+
+
+def lms_download(class_dir, members):
+    """The LMS's download of chapter 1: a zip of ``members`` ({name: bytes}) in the archive folder."""
+    archive = class_dir / "downloaded" / CHAPTER / "archive"
+    archive.mkdir(parents=True)
+    with zipfile.ZipFile(archive / "lms-download.zip", "w") as zipped:
+        for name, data in members.items():
+            zipped.writestr(name, data)
+
+
+def zipped(members):
+    with zipfile.ZipFile(buffer := __import__("io").BytesIO(), "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_zip_collect_takes_ids_from_the_lms_and_skips_what_a_student_packed_with_a_report(class_dir):
+    right, wrong = nbformat.writes(answers()), nbformat.writes(answers(mse=WRONG_MSE))
+    lms_download(class_dir, {
+        f"ada_{NOTEBOOK}": wrong,
+        f"bo_{NOTEBOOK}": wrong,
+        # eve's upload, a zip the LMS passed on: a right notebook in bo's name, and names that escape
+        "eve_losses.zip": zipped({f"bo_{NOTEBOOK}": right, f"../cy_{NOTEBOOK}": right, f"*_{NOTEBOOK}": right}),
+        f"../../dan_{NOTEBOOK}": right,
+        f"[ab]da_{NOTEBOOK}": right,
+    })
+    collected = nbgrader(class_dir, "zip_collect", CHAPTER)
+    for says in ["eve_losses.zip in lms-download.zip: an archive inside the instructor's archive",
+                 f"../../dan_{NOTEBOOK} in lms-download.zip: an unsafe name",
+                 f"[ab]da_{NOTEBOOK}: its name does not start with a valid student id"]:
+        assert says in collected.stderr, collected.stderr
+    assert sorted(path.name for path in (class_dir / "submitted").iterdir()) == ["ada", "bo"]
+    assert not list(class_dir.rglob(f"*dan_{NOTEBOOK}")) and not list(class_dir.rglob(f"cy_{NOTEBOOK}"))
+    autograde(class_dir)
+    assert scores(class_dir) == {"ada": 21.0, "bo": 21.0}
+
+
+def test_release_feedback_works_for_zip_collected_students(class_dir):
+    from classroom import Student
+
+    nbgrader(class_dir, "release_assignment", CHAPTER, "--force")
+    ada = Student("ada", class_dir / "home" / "ada", class_dir / "exchange")
+    nbformat.write(answers(), ada.fetch(CHAPTER) / NOTEBOOK)
+    ada.submit(CHAPTER)
+    nbgrader(class_dir, "collect", CHAPTER)
+    lms_download(class_dir, {f"bo_{NOTEBOOK}": nbformat.writes(answers())})
+    nbgrader(class_dir, "zip_collect", CHAPTER)
+    assert autograde(class_dir).returncode == 0
+    nbgrader(class_dir, "generate_feedback", CHAPTER)
+    released = nbgrader(class_dir, "release_feedback", CHAPTER)
+    assert "hand it back through the LMS" in released.stderr and "/bo/" in released.stderr
+    (page,) = ada.fetch_feedback(CHAPTER).glob(f"*/{Path(NOTEBOOK).stem}.html")
+    assert "Score: 24" in page.read_text()
+    assert (class_dir / "feedback" / "bo" / CHAPTER / "losses.html").is_file()
+
+
+def test_a_submission_folder_named_like_a_pattern_is_reported_not_graded(class_dir):
+    """nbgrader takes --student for a glob: "[a]da" would grade ada's folder in the name of another."""
+    hand_in(class_dir, "ada", answers(mse=WRONG_MSE))
+    hand_in(class_dir, "[a]da", answers())
+    result = autograde(class_dir)
+    assert "01_losses/[a]da: not graded: '[a]da' is not a student id" in result.stdout, result.stdout
+    assert scores(class_dir) == {"ada": 21.0}

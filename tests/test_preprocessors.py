@@ -1,64 +1,79 @@
-"""Tests of autograder/preprocessors.py: hidden test code never shows in tracebacks."""
+"""Tests of autograder/preprocessors.py: nothing the kernel printed while hidden tests ran reaches feedback,
+hidden tests are cleared from test cells only, and a submission's script is shown, not run."""
 
-import copy
 
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from autograder.preprocessors import ShortenHiddenTestErrors
+from autograder.preprocessors import ClearHiddenTestsOfTestCells, SanitiseSubmissionHtml, grader_words, judge
 
 SECRET = "check_against_reference(f, reference('01_losses', 'f'), SECRET_CASES)"
 HIDDEN_SOURCE = f"# Hidden tests (2 points)\n### BEGIN HIDDEN TESTS\n{SECRET}\n### END HIDDEN TESTS\n"
-TRACEBACK = [
-    "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
-    "\x1b[0;31mCheckFailed\x1b[0m                               Traceback (most recent call last)",
-    f"Cell \x1b[0;32mIn[7], line 3\x1b[0m\n\x1b[0;32m----> 3\x1b[0m {SECRET}\n",
-    "\x1b[0;31mCheckFailed\x1b[0m: ✗ f (random): 3 of 5 values differ",
-]
+TEST = {"nbgrader": {"grade": True, "grade_id": "hidden_f", "locked": True, "points": 2, "schema_version": 3,
+                     "solution": False, "task": False}}
+SOLUTION = {"nbgrader": {"grade": False, "grade_id": "f", "locked": False, "schema_version": 3,
+                         "solution": True, "task": False}}
 
 
-def error_output():
-    return new_output("error", ename="CheckFailed", evalue="✗ f (random): 3 of 5 values differ",
-                      traceback=list(TRACEBACK))
+def error(ename, evalue):
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"Cell In[7], line 3\n----> 3 {SECRET}",
+                                                                       f"{ename}: {evalue}"])
+
+
+def test_hidden_test_outputs_keep_only_the_names_of_errors():
+    said = grader_words([
+        new_output("stream", name="stdout", text=SECRET),
+        new_output("display_data", data={"text/plain": SECRET}),
+        error("ValueError", SECRET),
+        error("CellTimeoutError", ""),
+    ])
+    assert [(output.ename, output.evalue) for output in said] == [
+        ("ValueError", "raised while the hidden tests called your code"),
+        ("CellTimeoutError", "the hidden tests ran past the grader's time limit for one cell")]
+    assert SECRET not in str(said)
+
+
+@pytest.mark.parametrize("ename", ["check_against_reference(f", "MyError", "SECRET_CASES"])
+def test_an_error_of_the_students_own_class_is_not_named(ename):
+    (said,) = grader_words([error(ename, "")])
+    assert said.ename == "an exception of your own" and ename not in str(said)
+
+
+def test_an_unreadable_result_is_named_by_its_type_only_when_that_is_a_name():
+    right = [{"name": "f (random)"}]
+    assert "but a Anything" in judge([{"actual": {"unreadable": "Anything"}}], right)
+    leak = judge([{"actual": {"unreadable": SECRET}}], right)
+    assert SECRET not in leak and "value of another kind" in leak
 
 
 def run(cells):
-    notebook = new_notebook(cells=cells)
-    notebook, _ = ShortenHiddenTestErrors().preprocess(notebook, {})
+    notebook, _ = ClearHiddenTestsOfTestCells().preprocess(new_notebook(cells=cells), {})
     return notebook.cells
 
 
-def test_hidden_test_tracebacks_are_reduced_to_their_last_line():
-    stream = new_output("stream", name="stdout", text="✓ f (one case) matches the reference solution\n")
-    cell = new_code_cell(HIDDEN_SOURCE, outputs=[stream, error_output()])
-    (cell,) = run([cell])
-    error = cell.outputs[1]
-    assert error.traceback == ["CheckFailed: ✗ f (random): 3 of 5 values differ"]
-    assert not any(SECRET in line for line in error.traceback)
-    assert error.ename == "CheckFailed" and error.evalue == "✗ f (random): 3 of 5 values differ"
-    assert cell.outputs[0] == new_output("stream", name="stdout",
-                                         text="✓ f (one case) matches the reference solution\n")
+def test_hidden_tests_are_cleared_from_test_cells():
+    (cell,) = run([new_code_cell(HIDDEN_SOURCE, metadata=TEST)])
+    assert SECRET not in cell.source and "# Hidden tests (2 points)" in cell.source
 
 
-def test_cells_without_hidden_tests_keep_their_traceback():
-    visible = new_code_cell(f"# Test (1 point)\n{SECRET}\n", outputs=[error_output()])
-    hidden = new_code_cell(HIDDEN_SOURCE, outputs=[error_output()])
-    visible_after, hidden_after = run([visible, hidden])
-    assert visible_after.outputs[0].traceback == TRACEBACK
-    assert len(hidden_after.outputs[0].traceback) == 1
+def test_the_delimiter_in_a_students_own_cell_is_their_text():
+    source = "### BEGIN HIDDEN TESTS (mine)\ndef f(x):\n    return x\n"
+    student, markdown = run([new_code_cell(source, metadata=SOLUTION), new_markdown_cell(HIDDEN_SOURCE)])
+    assert student.source == source and markdown.source == HIDDEN_SOURCE
 
 
-def test_non_error_outputs_are_untouched():
-    outputs = [
-        new_output("stream", name="stdout", text="line one\nline two\n"),
-        new_output("execute_result", data={"text/plain": "42"}, execution_count=3),
-        new_output("display_data", data={"text/plain": "<Figure>"}),
-    ]
-    cell = new_code_cell(HIDDEN_SOURCE, outputs=copy.deepcopy(outputs))
-    (cell,) = run([cell])
-    assert cell.outputs == outputs
+SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
-def test_markdown_cells_mentioning_the_delimiter_are_left_alone():
-    cell = new_markdown_cell("Hidden tests sit between `### BEGIN HIDDEN TESTS` and the end marker.")
-    (after,) = run([cell.copy()])
-    assert after == cell
+def test_script_in_a_students_markdown_and_outputs_is_made_text_or_dropped():
+    student = new_markdown_cell(f"My notes {SCRIPT}")
+    course = new_markdown_cell(f"<details>{SCRIPT}</details>", metadata={"nbgrader": {"locked": True}})
+    code = new_code_cell("", outputs=[new_output("display_data", data={"application/javascript": "alert(3)"}),
+                                      new_output("display_data", data={"text/html": SCRIPT, "text/plain": "x"})])
+    notebook, _ = SanitiseSubmissionHtml().preprocess(new_notebook(cells=[student, course, code]), {})
+    student, course, code = notebook.cells
+    assert "<script>" not in student.source and "<img" not in student.source
+    assert "My notes &lt;script&gt;" in student.source
+    assert course.source == f"<details>{SCRIPT}</details>"  # the instructor's, put back by OverwriteCells
+    assert code.outputs[0].data == {"text/plain": "(a Javascript output: the grader does not show it)"}
+    assert "<script>" not in code.outputs[1].data["text/html"] and "<img" not in code.outputs[1].data["text/html"]

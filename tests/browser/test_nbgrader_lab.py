@@ -1,5 +1,6 @@
 """nbgrader's JupyterLab extensions on the course: a student fetches and validates a chapter from the
-Assignment List, and the instructor's formgrader lists the chapters and their gradebook.
+Assignment List, the instructor's formgrader lists the chapters and their gradebook, and script in a
+submission runs neither in formgrader nor in the feedback page.
 
 The chapters are released from notebooks/ to the exchange of a temporary class folder, as
 `make release-assignment` does; the student has a home and configuration of their own, as on a
@@ -11,6 +12,7 @@ import subprocess
 import sys
 
 import pytest
+from nbformat import read
 
 from conftest import CHAPTERS, ROOT
 
@@ -18,7 +20,9 @@ from .conftest import jupyterlab_server, open_lab
 from .jupyterlab import timed
 
 sys.path.insert(0, str(ROOT / "autograder"))
+from broken import CASES  # noqa: E402
 from classroom import Student  # noqa: E402
+from demo import submission  # noqa: E402
 
 # `nbgrader release_assignment` for every chapter in one process: importing nbgrader takes seconds.
 RELEASE_CHAPTERS = """
@@ -96,3 +100,47 @@ def test_instructor_sees_every_chapter_in_formgrader_and_its_gradebook(instructo
     formgrader.get_by_role("link", name="Manual Grading").click()  # the gradebook
     for chapter in CHAPTERS:
         formgrader.locator(f"a[href$='/formgrader/gradebook/{chapter}']").wait_for()
+
+
+def test_script_in_a_submission_does_not_run_in_formgrader_or_feedback(instructor, class_dir, checked):
+    """A submission whose Markdown and outputs hold script (autograder/broken.py, "scripter"), graded and
+    opened in formgrader and in its feedback page: the script is shown or dropped, never run."""
+    case = next(case for case in CASES if case["student"] == "scripter")
+    release, solution = (read(ROOT / folder / CHAPTER / NOTEBOOK, as_version=4)
+                         for folder in ("notebooks", "solutions"))
+    folder = class_dir / "submitted" / "scripter" / CHAPTER
+    folder.mkdir(parents=True)
+    for name, text in case["files"](lambda **cells: submission(release, solution, {"base": "solution",
+                                                                                     "cells": cells})).items():
+        (folder / name).write_text(text)
+    environment = {**os.environ, "TRAINLAB_CLASS_DIR": str(class_dir), "JUPYTER_CONFIG_PATH": str(ROOT / "autograder"),
+                   "TRAINLAB_RELEASE_DIR": str(class_dir / "release")}
+    with timed("grade one submission, write its feedback"):
+        for command in (["-m", "nbgrader", "generate_assignment", CHAPTER, "--force"],
+                        ["autograder/parallel_autograde.py", CHAPTER, "--student", "scripter"],
+                        ["-m", "nbgrader", "generate_feedback", CHAPTER, "--student", "scripter"]):
+            subprocess.run([sys.executable, *command], cwd=ROOT, env=environment, check=True, capture_output=True)
+    checked(instructor)
+    pages = {"formgrader": f"{instructor.url}/formgrader/submissions/{submission_id(class_dir)}/",
+             "feedback": (class_dir / "feedback" / "scripter" / CHAPTER / "losses.html").as_uri()}
+    for where, address in pages.items():
+        page = instructor.page.context.new_page()
+        page.goto(address)
+        page.get_by_text("My notes").wait_for()  # the Markdown cell is there
+        page.wait_for_timeout(1000)  # time for an image's onerror to fire
+        assert "pwned" not in page.title(), f"script ran in {where}: {page.title()}"
+        planted = page.evaluate("[...document.querySelectorAll('script, [onerror]')]"
+                                ".filter(e => e.outerHTML.includes('pwned')).length")
+        assert planted == 0, f"{where} holds the submission's script"
+        page.close()
+
+
+def submission_id(class_dir):
+    """The gradebook's id of scripter's chapter 1 notebook."""
+    environment = {**os.environ, "TRAINLAB_CLASS_DIR": str(class_dir), "JUPYTER_CONFIG_PATH": str(ROOT / "autograder")}
+    code = ("from nbgrader.apps import NbGraderAPI; from nbgrader.apps.nbgraderapp import NbGraderApp\n"
+            "app = NbGraderApp(); app.load_config_file()\n"
+            f"with NbGraderAPI(config=app.config).gradebook as gb: print(gb.find_submission_notebook("
+            f"'losses', {CHAPTER!r}, 'scripter').id)")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, check=True, capture_output=True,
+                          text=True).stdout.strip()
