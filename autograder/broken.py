@@ -94,7 +94,7 @@ def pasted_from_elsewhere(nb):
 # kept for the next cells to print again.
 LEAK = """
 import inspect, linecache, sys
-LEAKED = globals().setdefault("LEAKED", [])
+LEAKED, SEEN = globals().setdefault("LEAKED", []), globals().setdefault("SEEN", set())
 
 def leak():
     frame, found = sys._getframe(1), []
@@ -109,8 +109,10 @@ def leak():
     found += [line + "\\n" for cell in [*shell.user_ns.get("In", []), *shell.user_ns.get("_ih", [])]
               for line in cell.splitlines()]
     found += [line + "\\n" for _, _, cell in shell.history_manager.get_range(raw=True) for line in cell.splitlines()]
-    LEAKED.extend(found)
-    print("".join(found))
+    new = [line for line in dict.fromkeys(found) if line not in SEEN]  # each line once: memory stays small
+    SEEN.update(new)
+    LEAKED.extend(new)
+    print("".join(new))
 """
 
 

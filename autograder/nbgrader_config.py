@@ -42,7 +42,7 @@ c.CourseDirectory.feedback_directory = str(CLASS_DIR / "feedback")
 # Several graders write at once (autograder/parallel_autograde.py): SQLite waits up to a minute
 # for its lock instead of failing with "database is locked".
 c.CourseDirectory.db_url = os.environ.get("TRAINLAB_DB_URL", f"sqlite:///{CLASS_DIR / 'gradebook.db'}?timeout=60")
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "quiz_key.py"]
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "quiz_key.py", ".quiz_*.json"]
 c.Exchange.root = str(CLASS_DIR / "exchange")
 if not (CLASS_DIR / "exchange").exists():  # so that the assignment list works before a release
     (CLASS_DIR / "exchange").mkdir()

@@ -275,7 +275,7 @@ class RecordingExecute(ExecuteAfterCrashes):
     interrupt_grace = Float(5, help="Seconds a cell has to stop once the timeout interrupted it.").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
-        self.records, self.stopped = {}, None
+        self.records, self.stopped, self.stopped_at, self.recovered = {}, None, None, False
         self.hidden, self.running_hidden = [], False
         nb, resources = super().preprocess(nb, resources, km)
         resources["trainlab_records"] = self.records
@@ -312,12 +312,30 @@ class RecordingExecute(ExecuteAfterCrashes):
             cell, resources = self.run_and_record(cell, resources, index)
         if index == len(self.nb.cells) - 1 and not self.running_hidden:
             self.running_hidden = True
+            if self.stopped and any(number < self.stopped_at for number in self.hidden):
+                self.recover(resources)
             for number in self.hidden:
                 self.run_hidden(self.nb.cells[number], resources, number)
         return cell, resources
 
+    def recover(self, resources):
+        """After a cap stopped the notebook, run the code cells above that cell again in a new kernel, so
+        that their hidden tests (which run last) keep their points as the visible ones do."""
+        try:
+            run_sync(self.km.restart_kernel)(now=True)
+            run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
+            self.on_kernel_start()
+            self.recovered = True
+            for number in self.ran_before(self.stopped_at):
+                self.run_again(number, resources)
+            self.km.provisioner.read_records()  # what the cells run again recorded is judged already
+        except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError) as error:
+            self.recovered = False
+            self.log.warning("the cells above the one that hit a cap did not run again (%s): their hidden tests "
+                             "are not run", error)
+
     def run_and_record(self, cell, resources, index, namespace="globals()"):
-        if self.stopped:
+        if self.halted(index):
             if cell.cell_type == "code":
                 cell.outputs = [new_output("error", ename="NotRun", evalue=self.stopped,
                                            traceback=[f"NotRun: {self.stopped}"])]
@@ -332,10 +350,14 @@ class RecordingExecute(ExecuteAfterCrashes):
         except CellTimeoutError:  # interrupted at the timeout, the cell went on and on
             self.stop(cell, index, self.km.provisioner.cap_hit()
                       or f"ran longer than {self.timeout} s and did not stop when interrupted")
-        if not self.stopped:
+        if not self.halted(index):
             self.records[index] = self.km.provisioner.read_records()
             self.stop_at_a_cap(cell, index)
         return cell, resources
+
+    def halted(self, index):
+        """Whether a cap stopped the notebook before cell ``index`` could run (see recover)."""
+        return bool(self.stopped) and not (self.recovered and index < self.stopped_at)
 
     def run_hidden(self, cell, resources, index):
         """Run a hidden-test cell in the names kept where it stands (all of them, if a restart lost those)."""
@@ -348,8 +370,10 @@ class RecordingExecute(ExecuteAfterCrashes):
         cell.outputs = grader_words(cell.outputs)
 
     def ran_before(self, index):
-        """The code cells a new kernel runs again: while hidden tests run, every other code cell."""
-        ran = range(len(self.nb.cells)) if self.running_hidden else range(index)
+        """The code cells a new kernel runs again: while hidden tests run, every other code cell (above the
+        one that hit a cap, if one did)."""
+        last = len(self.nb.cells) if self.stopped_at is None else self.stopped_at
+        ran = range(last) if self.running_hidden else range(index)
         return [number for number in ran if self.nb.cells[number].cell_type == "code"]
 
     def run_again(self, index, resources):
@@ -380,13 +404,14 @@ class RecordingExecute(ExecuteAfterCrashes):
     def stop(self, cell, index, cap):
         """Stop the kernel, which ``cap`` ('used more than 2 GB of memory') in this cell, and say so."""
         self.stopped = (f"not run: the grader stopped this notebook in cell {index + 1}, which {cap}")
+        self.stopped_at, self.recovered = index, False
         message = (f"This notebook {cap} in cell {index + 1}. The grader stopped it there: the cells above "
                    "keep their points, the cells below were not run.")
         cell.outputs.append(new_output("error", ename="CapExceeded", evalue=message,
                                        traceback=[f"CapExceeded: {message}"]))
         self.log.warning("cell %d: the kernel %s; stopped", index + 1, cap)
-        if run_sync(self.km.is_alive)():
-            run_sync(self.km.shutdown_kernel)(now=True)
+        if run_sync(self.km.is_alive)():  # kept for a restart (see recover)
+            run_sync(self.km.shutdown_kernel)(now=True, restart=True)
 
 
 def in_namespace(code, namespace):

@@ -18,8 +18,7 @@ import pytest
 
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "autograder"))
-from demo import submission  # noqa: E402
+from autograder.demo import submission
 
 CHAPTER = "01_losses"
 WRONG_MSE = "def mse(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"

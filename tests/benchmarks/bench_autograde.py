@@ -22,8 +22,7 @@ import nbformat
 
 from timing import ROOT, save_record
 
-sys.path.insert(0, str(ROOT / "autograder"))
-from demo import submission  # noqa: E402
+from autograder.demo import submission
 
 
 def environment(class_dir):

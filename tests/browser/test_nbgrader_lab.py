@@ -19,10 +19,9 @@ from conftest import CHAPTERS, ROOT
 from .conftest import jupyterlab_server, open_lab
 from .jupyterlab import timed
 
-sys.path.insert(0, str(ROOT / "autograder"))
-from broken import CASES  # noqa: E402
-from classroom import Student  # noqa: E402
-from demo import submission  # noqa: E402
+from autograder.broken import CASES
+from autograder.classroom import Student
+from autograder.demo import submission
 
 # `nbgrader release_assignment` for every chapter in one process: importing nbgrader takes seconds.
 RELEASE_CHAPTERS = """
