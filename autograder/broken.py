@@ -7,7 +7,7 @@ A case's ``files(answers)`` returns the submission's files as ``{name: text}``; 
 is the reference solution's notebook with the named solution cells (by grade_id) replaced. In the
 texts, CLASS_DIR and COURSE_DIR stand for the class's and the course's folders (an attacker may
 know them). Chapter 1 has 9 exercises worth 3 points each (1 visible + 2 hidden): 27 in all; the
-l1 cell is cell 13, after sigmoid and mse (6 points).
+l1 cell is cell 15, after sigmoid and mse (6 points).
 
 The caps the test grades with (tests/test_broken_submissions.py sets them low, and each case below
 goes just past its cap, so that a broken cap cannot take the test machine down): 1 GB of memory,
@@ -224,23 +224,23 @@ CASES = [
              "    try:\n        victim.write_text('vandal was here')\n    except OSError as error:\n"
              "        print('could not write:', error)\n"),
          says="other submissions in sight: 0"),
-    # Caps: the kernel is stopped in the l1 cell (cell 13); sigmoid and mse keep their 6 points.
+    # Caps: the kernel is stopped in the l1 cell (cell 15); sigmoid and mse keep their 6 points.
     dict(student="balloon", about="the l1 cell fills memory, 400 MB at a time, up to 1.6 GB", score=6,
          files=right_then("import numpy as np\nheap = []\nfor _ in range(4):\n    heap.append(np.ones(5 * 10**7))\n"),
-         says="used more than 1 GB of memory in cell 13"),
+         says="used more than 1 GB of memory in cell 15"),
     dict(student="storm", about="the l1 cell forks up to 200 processes that sleep", score=6,
          files=right_then("import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        time.sleep(60)\n"
-                          "        os._exit(0)\n"), says="started more than 64 processes or threads in cell 13"),
+                          "        os._exit(0)\n"), says="started more than 64 processes or threads in cell 15"),
     dict(student="filler", about="the l1 cell writes up to 100 files of 1 MB", score=6,
          files=right_then("for n in range(100):\n    with open(f'filler-{n}.bin', 'wb') as f:\n"
-                          "        f.write(bytes(10**6))\n"), says="wrote more than 20 MB in cell 13"),
+                          "        f.write(bytes(10**6))\n"), says="wrote more than 20 MB in cell 15"),
     dict(student="spinner", about="the l1 cell spins and swallows the KeyboardInterrupt of the timeout", score=6,
          files=right_then("while True:\n    try:\n        while True:\n            pass\n"
                           "    except KeyboardInterrupt:\n        pass\n"),
-         says="ran longer than 10 s and did not stop when interrupted in cell 13"),
+         says="ran longer than 10 s and did not stop when interrupted in cell 15"),
     dict(student="sleeper", about="the l1 cell ignores SIGINT and sleeps for an hour", score=6,
          files=right_then("import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(3600)\n"),
-         says="ran longer than 10 s and did not stop when interrupted in cell 13"),
+         says="ran longer than 10 s and did not stop when interrupted in cell 15"),
     # The graded folder: links the kernel leaves are never followed by what the grader does afterwards.
     dict(student="linker", about="a wrong mse, and links left in the working folder: one named like the notebook "
          "to the gradebook, one to a classmate's submission, one to the instructor notebook", score=24,
