@@ -123,7 +123,7 @@ def test_a_submission_that_cannot_be_graded_still_gets_its_explanation_through_t
     assert autograde(class_dir).returncode == 1  # cy could not be graded
     nbgrader(class_dir, "generate_feedback", CHAPTER)
     nbgrader(class_dir, "release_feedback", CHAPTER)  # cy's explanation page does not stop it
-    for name, says in [("ada", "Score: 24"), ("cy", "not valid JSON")]:
+    for name, says in [("ada", "Score: 27"), ("cy", "not valid JSON")]:
         (page,) = students[name].fetch_feedback(CHAPTER).glob(f"*/{Path(NOTEBOOK).stem}.html")
         assert says in page.read_text()
 
@@ -133,7 +133,7 @@ WRONG_MSE = "def mse(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"
 
 def test_collect_copies_regular_files_and_refuses_what_a_student_linked(class_dir):
     """A student owns their inbound folder: a link there to the instructor notebook earned full marks."""
-    from classroom import Student
+    from autograder.classroom import Student
 
     nbgrader(class_dir, "release_assignment", CHAPTER, "--force")
     for name, notebook in [("ada", answers()), ("eve", answers(mse=WRONG_MSE))]:
@@ -153,7 +153,7 @@ def test_collect_copies_regular_files_and_refuses_what_a_student_linked(class_di
     assert (eve / "timestamp.txt").is_file()
     graded = autograde(class_dir)
     assert f"{CHAPTER} eve: failed" in graded.stdout and f"No notebook named {NOTEBOOK}" in graded.stdout
-    assert scores(class_dir) == {"ada": 24.0}
+    assert scores(class_dir) == {"ada": 27.0}
 
 
 def lms_download(class_dir, members):
@@ -190,11 +190,11 @@ def test_zip_collect_takes_ids_from_the_lms_and_skips_what_a_student_packed_with
     assert sorted(path.name for path in (class_dir / "submitted").iterdir()) == ["ada", "bo"]
     assert not list(class_dir.rglob(f"*dan_{NOTEBOOK}")) and not list(class_dir.rglob(f"cy_{NOTEBOOK}"))
     autograde(class_dir)
-    assert scores(class_dir) == {"ada": 21.0, "bo": 21.0}
+    assert scores(class_dir) == {"ada": 24.0, "bo": 24.0}
 
 
 def test_release_feedback_works_for_zip_collected_students(class_dir):
-    from classroom import Student
+    from autograder.classroom import Student
 
     nbgrader(class_dir, "release_assignment", CHAPTER, "--force")
     ada = Student("ada", class_dir / "home" / "ada", class_dir / "exchange")
@@ -208,7 +208,7 @@ def test_release_feedback_works_for_zip_collected_students(class_dir):
     released = nbgrader(class_dir, "release_feedback", CHAPTER)
     assert "hand it back through the LMS" in released.stderr and "/bo/" in released.stderr
     (page,) = ada.fetch_feedback(CHAPTER).glob(f"*/{Path(NOTEBOOK).stem}.html")
-    assert "Score: 24" in page.read_text()
+    assert "Score: 27" in page.read_text()
     assert (class_dir / "feedback" / "bo" / CHAPTER / "losses.html").is_file()
 
 
@@ -218,4 +218,4 @@ def test_a_submission_folder_named_like_a_pattern_is_reported_not_graded(class_d
     hand_in(class_dir, "[a]da", answers())
     result = autograde(class_dir)
     assert "01_losses/[a]da: not graded: '[a]da' is not a student id" in result.stdout, result.stdout
-    assert scores(class_dir) == {"ada": 21.0}
+    assert scores(class_dir) == {"ada": 24.0}
