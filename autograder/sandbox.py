@@ -7,7 +7,7 @@ under the ``jupyter_client.kernel_provisioners`` entry point) that starts the ke
 - read-only: the system (/usr and its links /bin, /lib, ...), a few files of /etc (the loader's
   cache, the time zone, fonts), Python, the virtual environment, the course library, and the folders of
   ``show`` (the reference run shows the solutions);
-- writable: one file system in memory of ``disk`` bytes that holds the kernel's home, /tmp and its
+- writable: file systems in memory of ``disk`` bytes each: /tmp, /dev/shm, and the kernel's home with its
   working folder, a copy of the regular files next to the graded notebook (never the notebooks: the
   grader's copy holds the hidden tests); and a private folder on the host with the connection file,
   the sockets and the channel (``/run/trainlab/records.jsonl`` inside, see trainlab.records);
@@ -146,8 +146,8 @@ class SandboxProvisioner(LocalProvisioner):
     memory = Integer(2 * 10**9, help="Bytes of memory a graded kernel may use, its processes together "
                      "(a cgroup; RLIMIT_AS where the machine has none).").tag(config=True)
     processes = Integer(256, help="Processes and threads a graded kernel may run at once.").tag(config=True)
-    disk = Integer(100 * 10**6, help="Bytes a graded kernel may write: its folder, home and /tmp share a "
-                   "file system in memory of this size.").tag(config=True)
+    disk = Integer(100 * 10**6, help="Bytes a graded kernel may write to each of its file systems in memory: "
+                   "home (with its folder), /tmp and /dev/shm.").tag(config=True)
     cpu_time = Integer(600, help="Seconds of CPU time a graded kernel may use in all.").tag(config=True)
     open_files = Integer(256, help="Files a graded kernel may hold open at once.").tag(config=True)
     first_uid = Integer(3_000_000_000, help="The sandbox's users are first_uid, first_uid + 1, ... (one per "
@@ -269,8 +269,11 @@ class SandboxProvisioner(LocalProvisioner):
         shown = sorted(folder for folder in shown if not folder.startswith(SYSTEM) and Path(folder).is_dir())
         parents = sorted({str(parent) for folder in shown for parent in Path(folder).parents if str(parent) != "/"},
                          key=lambda path: (path.count("/"), path))
+        # /tmp first: the course may live under it (a clone in /tmp), and its folders are shown inside
+        command += ["--size", str(self.disk), "--perms", "1777", "--tmpfs", "/tmp"]
         for folder in parents:  # bwrap would make them 0700, out of the kernel's reach
-            command += ["--perms", "0755", "--dir", folder]
+            if folder != "/tmp":
+                command += ["--perms", "0755", "--dir", folder]
         for path in SYSTEM:
             if os.path.islink(path):
                 command += ["--symlink", os.readlink(path), path]
@@ -286,7 +289,6 @@ class SandboxProvisioner(LocalProvisioner):
                     # made by root, for the kernel's user: the sticky bit keeps /tmp's meaning
                     "--size", str(self.disk), "--perms", "1777", "--tmpfs", HOME,
                     "--size", str(self.disk), "--perms", "1777", "--tmpfs", "/dev/shm",
-                    "--symlink", f"{HOME}/.tmp", "/tmp", "--perms", "1777", "--dir", f"{HOME}/.tmp",
                     "--perms", "1777", "--dir", cwd, "--ro-bind", str(self.private), str(self.private),
                     "--bind", str(self.private / "sockets"), str(self.private / "sockets"),
                     "--perms", "0755", "--dir", str(Path(CHANNEL_INSIDE).parent.parent),
