@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
                                     DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
@@ -22,6 +23,7 @@ from autograder.collecting import (InstructorArchiveExtractor, LmsNameCollector,
                                    ReleaseFeedbackWithoutExchange)
 from autograder.preprocessors import (ClearHiddenTestsOfTestCells, JudgeTestCells, RecordingExecute, RestoreGraderMarks,
                                       SanitiseSubmissionHtml, TruncateLongOutputs, UnmarkDuplicateCells)
+from autograder.release import KernelLanguageInfo
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,6 +45,10 @@ c.CourseDirectory.feedback_directory = str(CLASS_DIR / "feedback")
 # for its lock instead of failing with "database is locked".
 c.CourseDirectory.db_url = os.environ.get("TRAINLAB_DB_URL", f"sqlite:///{CLASS_DIR / 'gradebook.db'}?timeout=60")
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "quiz_key.py", ".quiz_*.json"]
+# A released notebook carries the language_info its kernel reports (with the full Python version), so
+# JupyterLab has nothing to rewrite when the kernel starts and an untouched notebook opens clean.
+c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(),
+                                      KernelLanguageInfo]
 c.Exchange.root = str(CLASS_DIR / "exchange")
 if not (CLASS_DIR / "exchange").exists():  # so that the assignment list works before a release
     (CLASS_DIR / "exchange").mkdir()
