@@ -23,8 +23,8 @@ class Shown:
         monkeypatch.setattr(IPython.core.interactiveshell.InteractiveShell, "initialized", classmethod(lambda cls: True))
         monkeypatch.setattr(IPython.display, "display", self.display)
 
-    def display(self, obj, display_id=None):
-        self.calls.append(("display", obj._repr_png_()))
+    def display(self, obj, display_id=None, raw=False):
+        self.calls.append(("style", obj["text/html"]) if raw else ("display", obj._repr_png_()))
         return self
 
     def update(self, obj):
@@ -56,7 +56,8 @@ def test_the_first_update_displays_and_later_ones_replace_it(monkeypatch):
     curves = LiveCurves(3, fps=1e9)  # no throttling
     for epoch in range(1, 4):
         curves.update(history(epoch))
-    assert [kind for kind, _ in shown.calls] == ["display", "update", "update"]
+    assert [kind for kind, _ in shown.calls] == ["style", "display", "update", "update"]
+    assert 'class="trainlab-curves"' in shown.calls[0][1] and "invert" in shown.calls[0][1]  # the dark theme's
     assert shown.calls[0][1] != shown.calls[-1][1]
 
 
@@ -67,7 +68,7 @@ def test_redraws_are_throttled_but_the_last_epoch_always_shows(monkeypatch):
     curves = LiveCurves(4, fps=1.0)  # at most one redraw a second
     for epoch in range(1, 5):
         curves.update(history(epoch))
-    assert [kind for kind, _ in shown.calls] == ["display", "update"]  # epoch 1, then the last epoch
+    assert [kind for kind, _ in shown.calls] == ["style", "display", "update"]  # epoch 1, then the last epoch
     assert shown.calls[-1][1] == curves.png()
 
 

@@ -33,6 +33,11 @@ THEME_CSS = f"""
               for kind, color in FEEDBACK_COLORS["light"].items()) + "".join(
     f"{DARK} .trainlab-widget .trainlab-{kind} {{ color: {color}; }}\n"
     for kind, color in FEEDBACK_COLORS["dark"].items())
+# A figure shown as an image output (LiveCurves) follows the theme the same way: the output just before
+# it holds this style, marked with the class trainlab-curves (see livecurves.py).
+CURVES_CSS = f"""{DARK} .jp-OutputArea-child:has(.trainlab-curves) + .jp-OutputArea-child img {{
+  filter: invert(0.93) hue-rotate(180deg); }}
+.jp-OutputArea-child:has(.trainlab-curves) {{ display: none; }}"""
 
 
 def canvas_widget(figure):

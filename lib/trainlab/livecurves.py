@@ -8,7 +8,9 @@
 figure: displayed on the first call, then replaced in place (an IPython display handle), at most
 ``fps`` times a second and always after the last epoch. So the curves update live in
 JupyterLab while the cell runs, and the final picture stays in the saved notebook, in exported
-HTML and in nbgrader's feedback. Outside IPython nothing is shown.
+HTML and in nbgrader's feedback. Outside IPython nothing is shown. Under JupyterLab's dark theme
+the image is inverted like the other figures of the course (canvas.CURVES_CSS, in a hidden output
+displayed just before it).
 """
 
 import io
@@ -17,6 +19,8 @@ import time
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+
+from .canvas import CURVES_CSS
 
 
 class LiveCurves:
@@ -87,6 +91,7 @@ class LiveCurves:
         if not InteractiveShell.initialized():
             return
         if self._handle is None:
+            display({"text/html": f'<style class="trainlab-curves">{CURVES_CSS}</style>'}, raw=True)
             self._handle = display(self, display_id=True)
         else:
             self._handle.update(self)

@@ -1,7 +1,7 @@
 """The course's widgets on a student's screen: they fit the notebook's width, follow the dark theme,
 and the quiz is operable by keyboard and screen reader and keeps its answers.
 
-One small notebook shows the race, the trace, the deep-net widget and chapter 1's quiz in a
+One small notebook shows the race, the trace, the deep-net widget, live curves and chapter 1's quiz in a
 JupyterLab of its own. Screenshots of each widget at 900 pixels, light and dark, go to
 build/screenshots/widget-<name>-900-<theme>.png.
 """
@@ -18,11 +18,11 @@ from trainlab.canvas import FEEDBACK_COLORS
 from conftest import ROOT
 
 from .conftest import SCREENSHOTS, jupyterlab_server, open_lab
-from .jupyterlab import changed_text, timed
+from .jupyterlab import changed_text, pixels, timed
 from .test_lab_notebooks import first_choice_question
 
 PATH = "widgets.ipynb"
-WIDGETS = ["race", "trace", "deepnet", "quiz"]  # one cell each, in this order
+WIDGETS = ["race", "trace", "deepnet", "curves", "quiz"]  # one cell each, in this order
 CELLS = [
     "import numpy as np\nfrom trainlab.race import Race\nRace(steps=60)",
     "from trainlab.trace import Node, TraceView\n"
@@ -30,21 +30,27 @@ CELLS = [
     "           Node('v3', 'v1 · v2', (0, 1), 0.75, 0.5, 1.0)], title='f(x1, x2) = x1 · x2 at (1.5, 0.5)')",
     "from trainlab.deepnet import DeepNetWidget\nrng = np.random.default_rng(0)\n"
     "DeepNetWidget(rng.normal(size=(64, 10)), rng.integers(0, 3, 64), depth=8, width=32)",
+    "from trainlab.livecurves import LiveCurves\ncurves = LiveCurves(5)\nfor epoch in range(1, 6):\n"
+    "    curves.update({'train_loss': list(2 / np.arange(1, epoch + 1)), 'test_accuracy': list(0.6 + 0.05 * np.arange(1, epoch + 1))})",
     "from trainlab.quiz import Quiz\nQuiz.load('01_losses')",
 ]
 CHAPTER = "01_losses"
 # what a student must be able to see and reach: plots, sliders with handle and value, buttons, inputs
-CONTROLS = (".jupyter-matplotlib-canvas-div, .widget-image, .noUi-handle, .widget-readout, .widget-play button, "
+CONTROLS = (".jupyter-matplotlib-canvas-div, .widget-image, .jp-RenderedImage img, .noUi-handle, .widget-readout, .widget-play button, "
             ".widget-dropdown select, .widget-toggle-button, button, input")
+
+# The output of each widget (the curves are an image, after the hidden output holding their style).
+OUTPUTS = (".jp-OutputArea-output:has(.trainlab-widget), "
+           ".jp-OutputArea-child:has(.trainlab-curves) + .jp-OutputArea-child .jp-OutputArea-output")
+CURVES = ".jp-OutputArea-child:has(.trainlab-curves) + .jp-OutputArea-child img"
 
 # Per widget output (in cell order): the controls that lie outside the part of the output the student
 # can see (the output area and the notebook's scroller), and the widths of the notebook and the output.
-LAYOUT = """([path, selectors]) => {
+LAYOUT = """([path, outputs, selectors]) => {
   const panel = window.course.panel(path);
   const scroller = panel.content.node.closest('.jp-WindowedPanel-outer') ?? panel.content.node;
   const view = scroller.getBoundingClientRect();
-  return [...panel.content.node.querySelectorAll('.jp-OutputArea-output')]
-    .filter(output => output.querySelector('.trainlab-widget')).map(output => {
+  return [...panel.content.node.querySelectorAll(outputs)].map(output => {
       const area = output.getBoundingClientRect();
       const left = Math.max(view.left, area.left), right = Math.min(view.right, area.right);
       const shown = [...output.querySelectorAll(selectors)].filter(e => e.getClientRects().length);
@@ -97,7 +103,7 @@ def shown(lab):
         cells = notebook.run_all()
     assert not [cell["errors"] for cell in cells if cell["errors"]]
     widgets = notebook.widgets()
-    assert widgets["views"] == widgets["outputs"] == len(WIDGETS) and not widgets["failed"], widgets
+    assert widgets["views"] == widgets["outputs"] == len(WIDGETS) - 1 and not widgets["failed"], widgets  # not curves
     lab.page.wait_for_function("""() => [...document.querySelectorAll('.jupyter-matplotlib-canvas-div canvas')]
                                   .filter(c => c.width > 1).length >= 3""")  # race: 2, trace: 1
     return notebook
@@ -109,7 +115,7 @@ def layout(notebook, width, sidebar):
     page.evaluate("open => open ? window.jupyterapp.shell.activateById('filebrowser') "
                   ": window.jupyterapp.shell.collapseLeft()", sidebar)
     page.wait_for_timeout(400)  # the panels resize, the boxes wrap
-    return dict(zip(WIDGETS, page.evaluate(LAYOUT, [notebook.path, CONTROLS])))
+    return dict(zip(WIDGETS, page.evaluate(LAYOUT, [notebook.path, OUTPUTS, CONTROLS]), strict=True))
 
 
 def set_theme(page, theme):
@@ -123,7 +129,7 @@ def set_theme(page, theme):
 def test_every_control_and_both_plots_are_in_the_visible_area(shown, width, sidebar):
     widgets = layout(shown, width, sidebar)
     for name, seen in widgets.items():
-        assert seen["controls"] >= 3 and not seen["outside"], (
+        assert seen["controls"] >= (1 if name == "curves" else 3) and not seen["outside"], (
             f"{name} at {width} px{' with the sidebar open' if sidebar else ''} (notebook {seen['notebook']} px): "
             f"controls outside the visible area: {seen['outside']}")
     race = shown.output("Click on the map to start the race")
@@ -137,7 +143,7 @@ def screenshots(notebook, theme):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     notebook.page.set_viewport_size({"width": 900, "height": 2000})
     notebook.page.wait_for_timeout(400)
-    for name, output in zip(WIDGETS, notebook.panel.locator(".jp-OutputArea-output:has(.trainlab-widget)").all()):
+    for name, output in zip(WIDGETS, notebook.panel.locator(OUTPUTS).all(), strict=True):
         output.scroll_into_view_if_needed()
         output.screenshot(path=SCREENSHOTS / f"widget-{name}-900-{theme}.png")
     notebook.page.set_viewport_size({"width": 900, "height": 1000})
@@ -191,9 +197,13 @@ def test_quiz_feedback_has_4_5_to_1_contrast_and_figures_follow_the_theme(shown,
     expected = FEEDBACK_COLORS["dark" if dark else "light"]["correct"]
     assert page.evaluate(COLORS, ".trainlab-quiz .trainlab-correct")[0] == "rgb({}, {}, {})".format(
         *(int(expected[i:i + 2], 16) for i in (1, 3, 5)))
-    filters = page.evaluate("() => [...document.querySelectorAll('.trainlab-figure canvas, .trainlab-figure img')]"
-                            ".map(e => getComputedStyle(e).filter)")
+    filters = page.evaluate("selector => [...document.querySelectorAll(selector)].map(e => getComputedStyle(e).filter)",
+                            f".trainlab-figure canvas, .trainlab-figure img, {CURVES}")
     assert filters and all(("invert" in f) == dark for f in filters), filters  # a dark figure under a dark theme
+    curves = shown.panel.locator(CURVES)
+    curves.scroll_into_view_if_needed()
+    brightness = pixels(curves.screenshot()).mean()  # the curves as the student sees them, filter included
+    assert brightness < 64 if dark else brightness > 192, f"the curves' mean brightness is {brightness:.0f} of 255"
     if dark:
         screenshots(shown, "dark")
         set_theme(page, "JupyterLab Light")
