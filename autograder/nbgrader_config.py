@@ -16,7 +16,7 @@ from pathlib import Path
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput,
-                                    DeduplicateIds, Execute, GetGrades, IgnorePattern, LimitOutput,
+                                    DeduplicateIds, GetGrades, IgnorePattern, LimitOutput,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
 from autograder.collecting import (InstructorArchiveExtractor, LmsNameCollector, RegularFilesCollect,
@@ -69,7 +69,8 @@ c.ZipCollectApp.collector_plugin = LmsNameCollector
 # nbgrader counts any stderr output of a test cell as one unless it is dropped first.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"\w*Warning\b"
-c.Validator.preprocessors = [ClearOutput, CheckCellMetadata, Execute, IgnorePattern]
+# Validate runs nbgrader's fixed CheckCellMetadata, ClearOutput, Execute: Validator.preprocessors is no
+# configurable trait in nbgrader 0.9.6 (a setting here is ignored), so a warning on stderr fails Validate.
 
 c.Execute.timeout = int(os.environ.get("TRAINLAB_CELL_TIMEOUT", 60))  # seconds per cell
 c.Execute.iopub_timeout = 30  # the kernel may still be sending a huge output when its cell is done

@@ -31,13 +31,14 @@ CELLS = [
     "from trainlab.deepnet import DeepNetWidget\nrng = np.random.default_rng(0)\n"
     "DeepNetWidget(rng.normal(size=(64, 10)), rng.integers(0, 3, 64), depth=8, width=32)",
     "from trainlab.livecurves import LiveCurves\ncurves = LiveCurves(5)\nfor epoch in range(1, 6):\n"
-    "    curves.update({'train_loss': list(2 / np.arange(1, epoch + 1)), 'test_accuracy': list(0.6 + 0.05 * np.arange(1, epoch + 1))})",
+    "    seen = np.arange(1, epoch + 1)\n"
+    "    curves.update({'train_loss': list(2 / seen), 'test_accuracy': list(0.6 + 0.05 * seen)})",
     "from trainlab.quiz import Quiz\nQuiz.load('01_losses')",
 ]
 CHAPTER = "01_losses"
 # what a student must be able to see and reach: plots, sliders with handle and value, buttons, inputs
-CONTROLS = (".jupyter-matplotlib-canvas-div, .widget-image, .jp-RenderedImage img, .noUi-handle, .widget-readout, .widget-play button, "
-            ".widget-dropdown select, .widget-toggle-button, button, input")
+CONTROLS = (".jupyter-matplotlib-canvas-div, .widget-image, .jp-RenderedImage img, .noUi-handle, .widget-readout, "
+            ".widget-play button, .widget-dropdown select, .widget-toggle-button, button, input")
 
 # The output of each widget (the curves are an image, after the hidden output holding their style).
 OUTPUTS = (".jp-OutputArea-output:has(.trainlab-widget), "
@@ -287,13 +288,15 @@ def test_a_released_notebook_opens_clean(lab):
     lab, root = lab
     released = json.loads((ROOT / "notebooks" / CHAPTER / "losses.ipynb").read_text())
     short = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
-    short.metadata.update(kernelspec=released["metadata"]["kernelspec"], language_info={"name": "python", "version": "3.11"})
+    short.metadata.update(kernelspec=released["metadata"]["kernelspec"],
+                          language_info={"name": "python", "version": "3.11"})
     (root / "released.ipynb").write_text(json.dumps(released))
     nbformat.write(short, root / "short.ipynb")
     dirty = {}
     for name in ("released.ipynb", "short.ipynb"):
         opened = lab.open(name)
-        lab.page.wait_for_function("p => window.course.panel(p).model.getMetadata('language_info').mimetype", arg=name)
+        lab.page.wait_for_function("p => window.course.panel(p).model.getMetadata('language_info').mimetype",
+                                   arg=name)
         lab.page.wait_for_timeout(300)  # the document's dirty flag follows the model's change
         dirty[name] = lab.page.evaluate("""p => [window.course.panel(p).model.dirty,
                                                  window.course.panel(p).title.className.includes('jp-mod-dirty')]""", name)
