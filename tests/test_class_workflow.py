@@ -13,7 +13,7 @@ import nbformat
 import psutil
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, class_environment
 
 from autograder.demo import submission
 
@@ -21,7 +21,7 @@ CHAPTER, NOTEBOOK = "01_losses", "losses.ipynb"
 
 
 def environment(class_dir):
-    return os.environ | {"TRAINLAB_CLASS_DIR": str(class_dir), "TRAINLAB_RELEASE_DIR": str(class_dir / "release")}
+    return class_environment(class_dir)
 
 
 def nbgrader(class_dir, *args):
