@@ -63,6 +63,7 @@ bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, gra
 	python tests/benchmarks/bench_widget.py
 	python tests/benchmarks/bench_deepnet.py
 	python tests/benchmarks/bench_backprop.py
+	python tests/benchmarks/bench_caps.py
 	$(if $(filter-out 0,$(STUDENTS)),python tests/benchmarks/bench_autograde.py --students $(STUDENTS))
 	python tests/benchmarks/bench_table.py
 
