@@ -6,10 +6,10 @@ ASSIGNMENT ?= $(CHAPTERS)
 CLASS_DIR ?= class
 STUDENTS ?= 40
 
-# nbgrader finds autograder/nbgrader_config.py here, and runs `alembic` from the venv.
-export JUPYTER_CONFIG_PATH := $(CURDIR)/autograder
+# nbgrader reads the class's configuration ($(CLASS_DIR)/nbgrader_config.py, made by `make class`), then the
+# course's (autograder/nbgrader_config.py): what the class's sets wins. It runs `alembic` from the venv.
+export JUPYTER_CONFIG_PATH := $(abspath $(CLASS_DIR)):$(CURDIR)/autograder
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
-export TRAINLAB_CLASS_DIR := $(abspath $(CLASS_DIR))
 
 # `$(call each_chapter,CHAPTERS,COMMAND)` runs COMMAND for every chapter of CHAPTERS ($$chapter names it):
 # one that fails does not stop the others; the failed ones are named at the end, and make fails then.
@@ -18,7 +18,7 @@ define each_chapter
 	if [ -n "$$failed" ]; then echo "failed for:$$failed (see the messages above)"; exit 1; fi
 endef
 
-.PHONY: install lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
+.PHONY: install class lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
 
 # Debian packages the course needs besides Python, as command:package: bubblewrap runs graded student
 # code in a sandbox, chromium runs the browser tests. Each is installed when missing, as root with apt;
@@ -47,7 +47,10 @@ $(VENV)/.installed: pyproject.toml Makefile
 	  > $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
-lab: install  ## open the course in JupyterLab
+class: install  ## the class folder $(CLASS_DIR) (class/): its exchange, and its nbgrader_config.py to edit
+	python -m autograder.settings class $(CLASS_DIR)
+
+lab: class  ## open the course in JupyterLab
 	jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: install  ## the whole test suite
@@ -60,36 +63,37 @@ bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, gra
 	python tests/benchmarks/bench_widget.py
 	python tests/benchmarks/bench_deepnet.py
 	python tests/benchmarks/bench_backprop.py
+	python tests/benchmarks/bench_caps.py
 	$(if $(filter-out 0,$(STUDENTS)),python tests/benchmarks/bench_autograde.py --students $(STUDENTS))
 	python tests/benchmarks/bench_table.py
 
 bench-quick:  ## make bench without grading a class (a few minutes); the table shows the last autograde record
 	$(MAKE) --no-print-directory bench STUDENTS=0
 
-release: install  ## student notebooks and sealed quizzes from solutions/
+release: class  ## student notebooks and sealed quizzes from solutions/
 	$(call each_chapter,$(CHAPTERS),python -m trainlab.quiz seal solutions/$$chapter/quiz_key.py \
 	  lib/trainlab/quizzes/$$chapter.json && nbgrader generate_assignment $$chapter --force)
 
-release-assignment: install  ## put the student notebooks on nbgrader's exchange for students to fetch
+release-assignment: class  ## put the student notebooks on nbgrader's exchange for students to fetch
 	$(call each_chapter,$(ASSIGNMENT),nbgrader release_assignment $$chapter --force)
 
-collect: install  ## submissions from the exchange into $(CLASS_DIR)/submitted
+collect: class  ## submissions from the exchange into $(CLASS_DIR)/submitted
 	$(call each_chapter,$(ASSIGNMENT),nbgrader collect $$chapter)
 
-zip-collect: install  ## submissions from an LMS: $(CLASS_DIR)/downloaded/<chapter>/archive/<student>_<notebook>.ipynb or .zip
+zip-collect: class  ## submissions from an LMS: $(CLASS_DIR)/downloaded/<chapter>/archive/<student>_<notebook>.ipynb or .zip
 	$(call each_chapter,$(ASSIGNMENT),nbgrader zip_collect $$chapter --force)
 
-autograde: install  ## grade the class in parallel, only what is new (FORCE=1: everything), with progress
+autograde: class  ## grade the class in parallel, only what is new (FORCE=1: everything), with progress
 	python autograder/parallel_autograde.py $(ASSIGNMENT) $(if $(FORCE),--force)
 
-feedback: install  ## HTML feedback per student in $(CLASS_DIR)/feedback
+feedback: class  ## HTML feedback per student in $(CLASS_DIR)/feedback
 	$(call each_chapter,$(ASSIGNMENT),nbgrader generate_feedback $$chapter)
 
-release-feedback: install  ## put the feedback on the exchange for students to fetch
+release-feedback: class  ## put the feedback on the exchange for students to fetch
 	$(call each_chapter,$(ASSIGNMENT),nbgrader release_feedback $$chapter)
 
-grades: install  ## $(CLASS_DIR)/grades.csv
-	nbgrader export --to $(TRAINLAB_CLASS_DIR)/grades.csv
+grades: class  ## $(CLASS_DIR)/grades.csv
+	nbgrader export --to $(abspath $(CLASS_DIR))/grades.csv
 
 demo: install  ## the instructor workflow on a synthetic class, in build/demo
 	python autograder/demo.py build/demo

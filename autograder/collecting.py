@@ -4,7 +4,8 @@ nbgrader's own commands, through their public extension points (set in nbgrader_
 
 - :class:`RegularFilesCollect` (``ExchangeFactory.collect``): ``nbgrader collect`` copies regular
   files only. Students own their inbound folders; a link, device, fifo or socket there, or a file
-  over ``CourseDirectory.max_file_size``, is refused and reported, never followed or read.
+  over ``CourseDirectory.max_file_size``, is refused and reported, never followed or read. Where
+  students are users of the machine, a folder named after one student but made by another is refused.
 - :class:`InstructorArchiveExtractor` and :class:`LmsNameCollector` (``ZipCollectApp``'s plugins):
   ``nbgrader zip_collect`` extracts the instructor's archives only (an archive a student uploaded
   stays a file and is skipped), takes student ids from the LMS's names, and skips with a report
@@ -20,6 +21,7 @@ A student id is a name like ``ada``, ``a.lovelace`` or ``ada-2``: it cannot be `
 import datetime
 import glob
 import os
+import pwd
 import re
 import stat
 import zipfile
@@ -99,7 +101,35 @@ class RegularFilesCollect(ExchangeCollect):
         bad = [record for record in self.src_records if not valid_student_id(record["username"])]
         for record in bad:
             self.log.error("not collected: %r is not a student id (%s)", record["username"], record["filename"])
-        self.src_records = [record for record in self.src_records if record not in bad]
+        student = self.coursedir.student_id or "*"  # nbgrader's pattern: the folders it considers
+        for path in sorted(glob.glob(os.path.join(glob.escape(self.inbound_path),
+                                                  f"{student}+{glob.escape(self.coursedir.assignment_id)}+*"))):
+            record = self._path_to_record(path)
+            if valid_student_id(record["username"]) and self.made_by_another(record):
+                self.log.error("not collected: %s names %s but was made by %s", record["filename"],
+                               record["username"], self.made_by_another(record))
+        self.src_records = [record for record in self.src_records
+                            if record not in bad and not self.made_by_another(record)]
+
+    def made_by_another(self, record):
+        """The user who made an inbound folder, when students are users of the machine and it is not the
+        one the folder names (a classmate's name on a later timestamp would replace their submission); else
+        None. nbgrader only warns (``check_owner``); folders of the collecting user (a demo's students) pass."""
+        if not self.check_owner:
+            return None
+        uid = os.lstat(os.path.join(self.inbound_path, record["filename"])).st_uid
+        if uid == os.geteuid():
+            return None
+        try:
+            owner = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            owner = f"uid {uid}"
+        return owner if owner != record["username"] else None
+
+    def _sort_by_timestamp(self, records):
+        """Latest first, the folders a classmate made after all: nbgrader collects the first."""
+        return sorted(records, key=lambda record: (self.made_by_another(record) is None, record["timestamp"]),
+                      reverse=True)
 
     def do_copy(self, src, dest, log=None):
         ignored = ignore_patterns(exclude=self.coursedir.ignore, include=self.coursedir.include)

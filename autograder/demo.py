@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.classroom import Student
+from autograder.settings import make_class
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -33,8 +34,9 @@ def samples(chapter):
 
 
 def nbgrader(*args, env):
-    """Run an nbgrader command; its log goes to <class>/logs/nbgrader.log and is shown on failure."""
-    log = Path(env["TRAINLAB_CLASS_DIR"]) / "logs" / "nbgrader.log"
+    """Run an nbgrader command; its log goes to <class>/logs/nbgrader.log and is shown on failure (the class's
+    folder comes first in the environment's JUPYTER_CONFIG_PATH)."""
+    log = Path(env["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0]) / "logs" / "nbgrader.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(["nbgrader", *args], cwd=ROOT, env=env, capture_output=True, text=True)
     with log.open("a") as f:
@@ -83,10 +85,9 @@ def hand_in(chapter, class_dir):
 def main(out_dir, chapters):
     class_dir = Path(out_dir).resolve()
     shutil.rmtree(class_dir, ignore_errors=True)
+    make_class(class_dir, **{"CourseDirectory.release_directory": str(class_dir / "release")})
     env = os.environ | {
-        "JUPYTER_CONFIG_PATH": str(HERE),
-        "TRAINLAB_CLASS_DIR": str(class_dir),
-        "TRAINLAB_RELEASE_DIR": str(class_dir / "release"),
+        "JUPYTER_CONFIG_PATH": f"{class_dir}{os.pathsep}{HERE}",  # the class's configuration, then the course's
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
     }
     for chapter in chapters:

@@ -3,14 +3,12 @@
 The course root is the folder above this one: ``solutions/`` is nbgrader's source
 directory and ``notebooks/`` its release directory. Everything a class produces
 (submissions, autograded notebooks, feedback, the gradebook, the exchange) goes to
-$TRAINLAB_CLASS_DIR, by default ``class/`` in the course root (not under version control).
-$TRAINLAB_RELEASE_DIR moves the release elsewhere (the demo and the tests use it),
-$TRAINLAB_DB_URL points the gradebook at another database, and $TRAINLAB_REFERENCE_RECORDS
-keeps the records of the instructor notebooks' runs elsewhere (the tests share one folder).
+``class/`` in the course root (not under version control), or to a class folder made by
+``make class CLASS_DIR=...``, whose own configuration wins over this one (see
+autograder/settings.py). This file only configures: ``make class`` makes the folders.
 nbgrader finds this file through JUPYTER_CONFIG_PATH, which the Makefile sets.
 """
 
-import os
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
@@ -24,35 +22,24 @@ from autograder.collecting import (InstructorArchiveExtractor, LmsNameCollector,
 from autograder.preprocessors import (ClearHiddenTestsOfTestCells, JudgeTestCells, RecordingExecute, RestoreGraderMarks,
                                       SanitiseSubmissionHtml, TruncateLongOutputs, UnmarkDuplicateCells)
 from autograder.release import KernelLanguageInfo
+from autograder.settings import class_folder
 
 HERE = Path(__file__).resolve().parent
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 ROOT = HERE.parent
-CLASS_DIR = Path(os.environ.get("TRAINLAB_CLASS_DIR", ROOT / "class")).resolve()
-CLASS_DIR.mkdir(parents=True, exist_ok=True)  # the SQLite gradebook needs its folder
-# What the instructor notebooks' checks recorded: the values test cells are judged against.
-REFERENCE_RECORDS = Path(os.environ.get("TRAINLAB_REFERENCE_RECORDS", CLASS_DIR / "reference_records"))
 
 c.CourseDirectory.course_id = "trainlab"
 c.CourseDirectory.root = str(ROOT)
 c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = os.environ.get("TRAINLAB_RELEASE_DIR", "notebooks")
-c.CourseDirectory.submitted_directory = str(CLASS_DIR / "submitted")
-c.CourseDirectory.autograded_directory = str(CLASS_DIR / "autograded")
-c.CourseDirectory.feedback_directory = str(CLASS_DIR / "feedback")
-# Several graders write at once (autograder/parallel_autograde.py): SQLite waits up to a minute
-# for its lock instead of failing with "database is locked".
-c.CourseDirectory.db_url = os.environ.get("TRAINLAB_DB_URL", f"sqlite:///{CLASS_DIR / 'gradebook.db'}?timeout=60")
+c.CourseDirectory.release_directory = "notebooks"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "quiz_key.py", ".quiz_*.json"]
 # A released notebook carries the language_info its kernel reports (with the full Python version), so
 # JupyterLab has nothing to rewrite when the kernel starts and an untouched notebook opens clean.
 c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(),
                                       KernelLanguageInfo]
-c.Exchange.root = str(CLASS_DIR / "exchange")
-if not (CLASS_DIR / "exchange").exists():  # so that the assignment list works before a release
-    (CLASS_DIR / "exchange").mkdir()
-    (CLASS_DIR / "exchange").chmod(0o777)  # as nbgrader makes it: every student submits there
+# submitted/, autograded/, feedback/, the gradebook, the exchange, downloaded/ and the reference records
+class_folder(c, ROOT / "class")
 
 # What students hand in is a stranger's files and names (see collecting.py): `make collect` copies regular
 # files only, and a zip-collected student's feedback stays out of the exchange instead of stopping its release.
@@ -61,7 +48,6 @@ c.ExchangeFactory.release_feedback = ReleaseFeedbackWithoutExchange
 # `make zip-collect`: notebooks as a learning-management system hands them out, loose or zipped, in
 # <class>/downloaded/<chapter>/archive/, each named <student id>_<notebook> (ada_losses.ipynb). Only the
 # instructor's archives are opened; ids come from the LMS's names.
-c.ZipCollectApp.downloaded_directory = os.path.relpath(CLASS_DIR / "downloaded", ROOT)
 c.ZipCollectApp.extractor_plugin = InstructorArchiveExtractor
 c.ZipCollectApp.collector_plugin = LmsNameCollector
 
@@ -72,7 +58,7 @@ c.IgnorePattern.pattern = r"\w*Warning\b"
 # Validate runs nbgrader's fixed CheckCellMetadata, ClearOutput, Execute: Validator.preprocessors is no
 # configurable trait in nbgrader 0.9.6 (a setting here is ignored), so a warning on stderr fails Validate.
 
-c.Execute.timeout = int(os.environ.get("TRAINLAB_CELL_TIMEOUT", 60))  # seconds per cell
+c.Execute.timeout = 60  # seconds per cell
 c.Execute.iopub_timeout = 30  # the kernel may still be sending a huge output when its cell is done
 c.Execute.shutdown_kernel = "immediate"  # a graded kernel has nothing to save: saves a second or two
 
@@ -98,7 +84,6 @@ c.SandboxProvisioner.threads = 1  # OMP_NUM_THREADS of a graded kernel
 # Tests are judged by the grader, not by the student's kernel (see preprocessors.py): a test cell
 # passes only if the values its checks recorded agree with the reference solution's run of it.
 c.JudgeTestCells.source_directory = str(ROOT / "solutions")
-c.JudgeTestCells.cache_directory = str(REFERENCE_RECORDS)
 
 # Feedback shows every test's result and message, never hidden tests, their source or what the kernel
 # printed while they ran (RecordingExecute runs them last and keeps only the grader's words).

@@ -149,8 +149,9 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
     logs = class_dir / "logs" / "autograde"
     logs.mkdir(parents=True, exist_ok=True)
     state = State(class_dir / "autograde_state.json")
-    config_digest = fingerprint(HERE / "nbgrader_config.py", HERE / "preprocessors.py", HERE / "sandbox.py",
-                                ROOT / "lib" / "trainlab")
+    configs = [Path(folder) / "nbgrader_config.py" for folder in os.environ["JUPYTER_CONFIG_PATH"].split(os.pathsep)]
+    config_digest = fingerprint(*[path for path in configs if path.is_file()], HERE / "preprocessors.py",
+                                HERE / "sandbox.py", HERE / "settings.py", ROOT / "lib" / "trainlab")
 
     todo, skipped = [], 0
     for assignment, student in submissions(coursedir, set(assignments), set(students)):

@@ -18,8 +18,9 @@ The kernel runs as an unprivileged user of its own: uid ``first_uid + n`` for th
 runs at once (so RLIMIT_NPROC, which the kernel counts per uid, counts one kernel), with no
 capabilities and no way to gain any. The caps are enforced by the kernel (Linux): setrlimit (CPU
 time, processes, open files, file size), a memory cgroup and a pids cgroup where the machine has
-them (cgroup v1, or v2 with both controllers delegated), else RLIMIT_AS for memory, and the size of
-the file system in memory. ``cap_hit`` says afterwards which cap a dead or failing kernel hit.
+them (cgroup v1, or v2 with both controllers delegated), else RLIMIT_DATA for memory (per process:
+what a process allocates, not the libraries it maps, which RLIMIT_AS would count: a kernel that imports
+torch maps about 1 GB), and the size of the file system in memory. ``cap_hit`` says afterwards which cap a dead or failing kernel hit.
 
 The grader must run as root to switch to the sandbox's users; otherwise the kernel runs as the
 grader's user inside a user namespace (bubblewrap's unprivileged mode), with the same allowlist.
@@ -144,7 +145,7 @@ class SandboxProvisioner(LocalProvisioner):
     """A LocalProvisioner whose kernel runs inside bubblewrap, capped (see the module docstring)."""
 
     memory = Integer(2 * 10**9, help="Bytes of memory a graded kernel may use, its processes together "
-                     "(a cgroup; RLIMIT_AS where the machine has none).").tag(config=True)
+                     "(a cgroup; where the machine has none, RLIMIT_DATA: per process).").tag(config=True)
     processes = Integer(256, help="Processes and threads a graded kernel may run at once.").tag(config=True)
     disk = Integer(100 * 10**6, help="Bytes a graded kernel may write to each of its file systems in memory: "
                    "home (with its folder), /tmp and /dev/shm.").tag(config=True)
@@ -218,7 +219,7 @@ class SandboxProvisioner(LocalProvisioner):
         limits = ["prlimit", f"--cpu={self.cpu_time}:{self.cpu_time + 5}", f"--nofile={self.open_files}",
                   f"--fsize={self.disk}", f"--nproc={self.processes}", "--core=0"]
         if not (self.cgroups and self.cgroups.folders):
-            limits.append(f"--as={self.memory}")
+            limits.append(f"--data={self.memory}")
         python = [cmd[0], "-P", *cmd[1:]]  # -P: neither the working folder nor '' on sys.path
         if self.uid is not None:
             user = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--inh-caps=-all",

@@ -12,6 +12,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from autograder.settings import make_class
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
 from timing import save_record  # noqa: E402  (the benchmarks' records, which bench_table.py reads)
@@ -24,7 +26,15 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 # Kernels run tiny torch models, as under nbgrader (see autograder/nbgrader_config.py).
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 # The grader runs each instructor notebook once for the whole test session, not once per test class.
-os.environ.setdefault("TRAINLAB_REFERENCE_RECORDS", tempfile.mkdtemp(prefix="trainlab-reference-records-"))
+REFERENCE_RECORDS = tempfile.mkdtemp(prefix="trainlab-reference-records-")
+
+
+def class_environment(class_dir, **settings):
+    """Make the class folder ``class_dir`` (its release in class_dir/release, the session's reference records,
+    ``settings`` such as ``{"Execute.timeout": 10}``); the environment in which nbgrader grades it."""
+    make_class(class_dir, **{"CourseDirectory.release_directory": str(Path(class_dir) / "release"),
+                             "JudgeTestCells.cache_directory": REFERENCE_RECORDS, **settings})
+    return os.environ | {"JUPYTER_CONFIG_PATH": f"{class_dir}{os.pathsep}{ROOT / 'autograder'}"}
 
 _timings = pytest.StashKey[list]()
 _start = pytest.StashKey[float]()

@@ -18,7 +18,7 @@ import pytest
 
 from autograder.broken import CASES, SOLUTION_SERVER
 from autograder.demo import submission
-from conftest import ROOT
+from conftest import ROOT, class_environment
 
 CHAPTER = "01_losses"
 
@@ -26,15 +26,10 @@ CHAPTER = "01_losses"
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     class_dir = tmp_path_factory.mktemp("broken")
-    # Low caps, which the cases in broken.py go just past (see its docstring), in a configuration file
-    # read before the course's.
-    settings = tmp_path_factory.mktemp("settings")
-    (settings / "nbgrader_config.py").write_text(
-        "c = get_config()  # noqa: F821\nc.SandboxProvisioner.memory = 10**9\n"
-        "c.SandboxProvisioner.processes = 64\nc.SandboxProvisioner.disk = 20 * 10**6\n")
-    env = os.environ | {"TRAINLAB_CLASS_DIR": str(class_dir), "TRAINLAB_RELEASE_DIR": str(class_dir / "release"),
-                        "TRAINLAB_CELL_TIMEOUT": "10",  # the infinite loop costs 10 s, not a minute
-                        "JUPYTER_CONFIG_PATH": f"{settings}{os.pathsep}{ROOT / 'autograder'}"}
+    # Low caps, which the cases in broken.py go just past (see its docstring); the infinite loop costs 10 s,
+    # not a minute.
+    env = class_environment(class_dir, **{"SandboxProvisioner.memory": 10**9, "SandboxProvisioner.processes": 64,
+                                          "SandboxProvisioner.disk": 20 * 10**6, "Execute.timeout": 10})
 
     def nbgrader(*args):
         subprocess.run(["nbgrader", *args, "--log-level=ERROR"], cwd=ROOT, env=env, check=True, capture_output=True)

@@ -4,6 +4,7 @@ resume, budget and gradebook (autograder/parallel_autograde.py)."""
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,7 +14,7 @@ import nbformat
 import psutil
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, class_environment
 
 from autograder.demo import submission
 
@@ -21,7 +22,7 @@ CHAPTER, NOTEBOOK = "01_losses", "losses.ipynb"
 
 
 def environment(class_dir):
-    return os.environ | {"TRAINLAB_CLASS_DIR": str(class_dir), "TRAINLAB_RELEASE_DIR": str(class_dir / "release")}
+    return class_environment(class_dir)
 
 
 def nbgrader(class_dir, *args):
@@ -155,6 +156,29 @@ def test_collect_copies_regular_files_and_refuses_what_a_student_linked(class_di
     assert f"{CHAPTER} eve: failed" in graded.stdout and f"No notebook named {NOTEBOOK}" in graded.stdout
     assert scores(class_dir) == {"ada": 27.0}
 
+
+
+def test_collect_refuses_a_folder_named_after_a_classmate(class_dir):
+    """Where students are users of the machine, another user's folder named ada+... with a later timestamp
+    would replace ada's submission: nbgrader only warns."""
+    from autograder.classroom import Student
+
+    nbgrader(class_dir, "release_assignment", CHAPTER, "--force")
+    ada = Student("ada", class_dir / "home" / "ada", class_dir / "exchange")
+    nbformat.write(answers(), ada.fetch(CHAPTER) / NOTEBOOK)
+    ada.submit(CHAPTER)
+    (genuine,) = (class_dir / "exchange" / "trainlab" / "inbound").glob(f"ada+{CHAPTER}+*")
+    student, assignment, timestamp = genuine.name.split("+", 2)
+    impostor = genuine.with_name(f"{student}+{assignment}+2099{timestamp[4:]}")
+    shutil.copytree(genuine, impostor)
+    nbformat.write(answers(mse=WRONG_MSE), impostor / NOTEBOOK)
+    for path in (impostor, *impostor.iterdir()):
+        os.chown(path, 4242, 4242)  # a uid no account has: another student's
+    collected = nbgrader(class_dir, "collect", CHAPTER)
+    assert f"{impostor.name} names ada but was made by uid 4242" in collected.stderr, collected.stderr
+    submitted = class_dir / "submitted" / "ada" / CHAPTER
+    assert (submitted / "timestamp.txt").read_text() == (genuine / "timestamp.txt").read_text()
+    assert (submitted / NOTEBOOK).read_text() == (genuine / NOTEBOOK).read_text()
 
 def lms_download(class_dir, members):
     """The LMS's download of chapter 1: a zip of ``members`` ({name: bytes}) in the archive folder."""

@@ -68,8 +68,7 @@ def postgres_url():
 
 
 def test_a_class_graded_in_parallel_lands_in_postgres_once_each(postgres_url, tmp_path):
-    env = os.environ | {"TRAINLAB_CLASS_DIR": str(tmp_path), "TRAINLAB_RELEASE_DIR": str(tmp_path / "release"),
-                        "TRAINLAB_DB_URL": postgres_url}
+    env = class_environment(tmp_path, **{"CourseDirectory.db_url": postgres_url})
     subprocess.run(["nbgrader", "generate_assignment", CHAPTER, "--force", "--log-level=ERROR"], cwd=ROOT,
                    env=env, check=True, capture_output=True)
     release = nbformat.read(ROOT / "notebooks" / CHAPTER / "losses.ipynb", as_version=4)

@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from conftest import CHAPTERS, ROOT, solution_lines
+from conftest import CHAPTERS, ROOT, class_environment, solution_lines
 
 
 @pytest.fixture(scope="module")
 def fresh_release(tmp_path_factory):
     """Generate every chapter with nbgrader into a temporary release folder."""
     tmp = tmp_path_factory.mktemp("release")
-    env = os.environ | {"TRAINLAB_CLASS_DIR": str(tmp / "class"), "TRAINLAB_RELEASE_DIR": str(tmp / "release")}
+    env = class_environment(tmp)
     for chapter in CHAPTERS:
         subprocess.run(["nbgrader", "generate_assignment", chapter, "--log-level=WARN"],
                        cwd=ROOT, env=env, check=True)

@@ -22,12 +22,13 @@ import nbformat
 
 from timing import ROOT, save_record
 
+from autograder import settings
 from autograder.demo import submission
 
 
 def environment(class_dir):
-    return os.environ | {"JUPYTER_CONFIG_PATH": str(ROOT / "autograder"), "TRAINLAB_CLASS_DIR": str(class_dir),
-                         "TRAINLAB_RELEASE_DIR": str(class_dir / "release"),
+    settings.make_class(class_dir, **{"CourseDirectory.release_directory": str(class_dir / "release")})
+    return os.environ | {"JUPYTER_CONFIG_PATH": f"{class_dir}{os.pathsep}{ROOT / 'autograder'}",
                          "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 

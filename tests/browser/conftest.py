@@ -23,6 +23,8 @@ from conftest import ROOT
 
 from .jupyterlab import TIMES, Lab, timed
 
+from autograder.settings import make_class
+
 try:
     from playwright.sync_api import sync_playwright
 except ImportError:  # reported by the browser fixture, so that the rest of the suite still runs
@@ -160,8 +162,9 @@ def course_server(tmp_path_factory):
     root = workdir / "course"
     for folder in ("notebooks", "solutions"):
         shutil.copytree(ROOT / folder, root / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    with jupyterlab_server(root, workdir, {"JUPYTER_CONFIG_PATH": str(ROOT / "autograder"),
-                                           "TRAINLAB_CLASS_DIR": str(workdir / "class")}) as server:
+    make_class(workdir / "class")
+    config_path = f"{workdir / 'class'}{os.pathsep}{ROOT / 'autograder'}"  # the class's configuration wins
+    with jupyterlab_server(root, workdir, {"JUPYTER_CONFIG_PATH": config_path}) as server:
         yield server
 
 

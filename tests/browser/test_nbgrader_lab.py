@@ -14,7 +14,7 @@ import sys
 import pytest
 from nbformat import read
 
-from conftest import CHAPTERS, ROOT
+from conftest import CHAPTERS, REFERENCE_RECORDS, ROOT
 
 from .conftest import jupyterlab_server, open_lab
 from .jupyterlab import timed
@@ -22,6 +22,7 @@ from .jupyterlab import timed
 from autograder.broken import CASES
 from autograder.classroom import Student
 from autograder.demo import submission
+from autograder.settings import make_class
 
 # `nbgrader release_assignment` for every chapter in one process: importing nbgrader takes seconds.
 RELEASE_CHAPTERS = """
@@ -35,11 +36,17 @@ for chapter in sys.argv[1:]:
 CHAPTER, NOTEBOOK = "01_losses", "losses.ipynb"
 
 
+def class_configured(class_dir):
+    """The environment of nbgrader commands on the class in ``class_dir``: its configuration, then the course's."""
+    return {**os.environ, "JUPYTER_CONFIG_PATH": f"{class_dir}{os.pathsep}{ROOT / 'autograder'}"}
+
+
 @pytest.fixture(scope="module")
 def class_dir(tmp_path_factory):
     """A class folder with every chapter released to its exchange."""
     class_dir = tmp_path_factory.mktemp("class")
-    environment = {**os.environ, "TRAINLAB_CLASS_DIR": str(class_dir)}
+    make_class(class_dir, **{"JudgeTestCells.cache_directory": REFERENCE_RECORDS})
+    environment = class_configured(class_dir)
     with timed("nbgrader: release every chapter"):
         subprocess.run([sys.executable, "-c", RELEASE_CHAPTERS, *CHAPTERS], cwd=ROOT, env=environment, check=True)
     return class_dir
@@ -59,7 +66,7 @@ def student(browser, class_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def instructor(browser, class_dir, tmp_path_factory):
     """JupyterLab of the instructor, rooted at the course, with its nbgrader configuration and the class."""
-    env = {"JUPYTER_CONFIG_PATH": str(ROOT / "autograder"), "TRAINLAB_CLASS_DIR": str(class_dir)}
+    env = {"JUPYTER_CONFIG_PATH": class_configured(class_dir)["JUPYTER_CONFIG_PATH"]}
     with jupyterlab_server(ROOT, tmp_path_factory.mktemp("instructor"), env) as server:
         yield open_lab(browser, *server)
 
@@ -112,10 +119,10 @@ def test_script_in_a_submission_does_not_run_in_formgrader_or_feedback(instructo
     for name, text in case["files"](lambda **cells: submission(release, solution, {"base": "solution",
                                                                                      "cells": cells})).items():
         (folder / name).write_text(text)
-    environment = {**os.environ, "TRAINLAB_CLASS_DIR": str(class_dir), "JUPYTER_CONFIG_PATH": str(ROOT / "autograder"),
-                   "TRAINLAB_RELEASE_DIR": str(class_dir / "release")}
+    environment = class_configured(class_dir)
     with timed("grade one submission, write its feedback"):
-        for command in (["-m", "nbgrader", "generate_assignment", CHAPTER, "--force"],
+        for command in (["-m", "nbgrader", "generate_assignment", CHAPTER, "--force",
+                         f"--CourseDirectory.release_directory={class_dir / 'release'}"],
                         ["autograder/parallel_autograde.py", CHAPTER, "--student", "scripter"],
                         ["-m", "nbgrader", "generate_feedback", CHAPTER, "--student", "scripter"]):
             subprocess.run([sys.executable, *command], cwd=ROOT, env=environment, check=True, capture_output=True)
@@ -136,7 +143,7 @@ def test_script_in_a_submission_does_not_run_in_formgrader_or_feedback(instructo
 
 def submission_id(class_dir):
     """The gradebook's id of scripter's chapter 1 notebook."""
-    environment = {**os.environ, "TRAINLAB_CLASS_DIR": str(class_dir), "JUPYTER_CONFIG_PATH": str(ROOT / "autograder")}
+    environment = class_configured(class_dir)
     code = ("from nbgrader.apps import NbGraderAPI; from nbgrader.apps.nbgraderapp import NbGraderApp\n"
             "app = NbGraderApp(); app.load_config_file()\n"
             f"with NbGraderAPI(config=app.config).gradebook as gb: print(gb.find_submission_notebook("
