@@ -17,10 +17,12 @@ under the ``jupyter_client.kernel_provisioners`` entry point) that starts the ke
 The kernel runs as an unprivileged user of its own: uid ``first_uid + n`` for the n-th kernel that
 runs at once (so RLIMIT_NPROC, which the kernel counts per uid, counts one kernel), with no
 capabilities and no way to gain any. The caps are enforced by the kernel (Linux): setrlimit (CPU
-time, processes, open files, file size), a memory cgroup and a pids cgroup where the machine has
-them (cgroup v1, or v2 with both controllers delegated), else RLIMIT_DATA for memory (per process:
-what a process allocates, not the libraries it maps, which RLIMIT_AS would count: a kernel that imports
-torch maps about 1 GB), and the size of the file system in memory. ``cap_hit`` says afterwards which cap a dead or failing kernel hit.
+time, processes, open files, file size, memory per process), a memory cgroup and a pids cgroup for
+the kernel's processes together where the machine has them (cgroup v1, or v2 with both controllers
+delegated), and the size of the file system in memory. Memory per process is RLIMIT_DATA (what a
+process allocates, not the libraries it maps, which RLIMIT_AS would count: a kernel that imports torch
+maps about 1 GB): one process asking for too much gets a MemoryError at once, where the cgroup alone
+lets it thrash for seconds before the Linux kernel kills it. ``cap_hit`` says afterwards which cap a dead or failing kernel hit.
 
 The grader must run as root to switch to the sandbox's users; otherwise the kernel runs as the
 grader's user inside a user namespace (bubblewrap's unprivileged mode), with the same allowlist.
@@ -217,9 +219,7 @@ class SandboxProvisioner(LocalProvisioner):
         self.cgroups = Cgroups(self.private.name, self.memory, self.processes) if self.uid is not None else None
         sandbox = self.bwrap(inside, files, environment)
         limits = ["prlimit", f"--cpu={self.cpu_time}:{self.cpu_time + 5}", f"--nofile={self.open_files}",
-                  f"--fsize={self.disk}", f"--nproc={self.processes}", "--core=0"]
-        if not (self.cgroups and self.cgroups.folders):
-            limits.append(f"--data={self.memory}")
+                  f"--fsize={self.disk}", f"--nproc={self.processes}", f"--data={self.memory}", "--core=0"]
         python = [cmd[0], "-P", *cmd[1:]]  # -P: neither the working folder nor '' on sys.path
         if self.uid is not None:
             user = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--inh-caps=-all",
