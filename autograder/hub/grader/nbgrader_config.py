@@ -1,0 +1,11 @@
+"""nbgrader's configuration of the grader's server (formgrader, a hub service), read before the course's
+autograder/nbgrader_config.py: a late submission loses 10 % of its score per day begun, and released
+feedback pages stay readable by their students though the grader's files are its own (umask 077)."""
+
+from autograder.hub import ReleaseReadableFeedback
+from autograder.late import LatePenaltyPerDay
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+c.AssignLatePenalties.plugin_class = LatePenaltyPerDay
+c.LatePenaltyPerDay.per_day = 0.1
+c.ExchangeFactory.release_feedback = ReleaseReadableFeedback
