@@ -166,6 +166,14 @@ def course_python(classroom):
         (site / "course.pth").write_text(f"import site; site.addsitedir({str(packages)!r})\n")
         for folder in ("share", "etc"):  # JupyterLab's application, extensions and their configuration
             (bridge / folder).symlink_to(venv / folder)
+        # the course's commands (nbgrader runs `alembic`), each started by this Python
+        shebang = f"#!{venv / 'bin' / 'python'}".encode()
+        for script in (venv / "bin").iterdir():
+            if script.is_file() and not script.is_symlink() and not (bridge / "bin" / script.name).exists():
+                first, _, rest = script.read_bytes().partition(b"\n")
+                if first.startswith(shebang):
+                    (bridge / "bin" / script.name).write_bytes(f"#!{bridge / 'bin' / 'python'}\n".encode() + rest)
+                    (bridge / "bin" / script.name).chmod(0o755)
     return bridge / "bin" / "python"
 
 

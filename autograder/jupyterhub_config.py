@@ -134,7 +134,7 @@ c.JupyterHub.load_roles = [{"name": f"formgrade-{COURSE_ID}", "groups": [f"formg
 c.JupyterHub.services = [{
     "name": COURSE_ID,
     "url": f"http://127.0.0.1:{PORT + 2}",
-    "command": ["/bin/sh", "-c", 'umask 077 && exec "$0" -m jupyterhub.singleuser', str(PYTHON)],
+    "command": ["/bin/sh", "-c", 'umask 077 && exec "$0" -m jupyterhub.singleuser "$@"', str(PYTHON)],
     "user": GRADER,
     "cwd": str(ROOT),
     "oauth_no_confirm": True,
