@@ -7,7 +7,8 @@
 - nbgrader: every server has the course and its exchange (autograder/hub/student/) and the Assignments
   tab, not formgrader. Formgrader is the hub service ``trainlab`` at /services/trainlab/: a JupyterLab
   running as the grader's Linux user ``grader-trainlab`` in the course folder, with the course's nbgrader
-  configuration, reachable only by the hub group ``formgrade-trainlab`` (the roster's instructors);
+  configuration, reachable only by the hub group ``formgrade-trainlab`` (the roster's instructors); its
+  *Generate* writes the student version to ``<class>/release/``, not to the course's notebooks/;
   students are the group ``nbgrader-trainlab``, as nbgrader's documentation names them.
 - State: the hub's database and cookie secret in ``<class>/hub/state/``; homes, the exchange and the
   gradebook are where they are. A restart keeps them all.
@@ -140,5 +141,5 @@ c.JupyterHub.services = [{
     "oauth_no_confirm": True,
     "environment": {"JUPYTERHUB_DEFAULT_URL": "/lab", "PATH": PATH, "OMP_NUM_THREADS": "1",
                     "JUPYTER_CONFIG_PATH": f"{HERE / 'hub' / 'grader'}:{HERE}",
-                    "TRAINLAB_CLASS_DIR": str(CLASS_DIR)},
+                    "TRAINLAB_CLASS_DIR": str(CLASS_DIR), "TRAINLAB_RELEASE_DIR": str(CLASS_DIR / "release")},
 }]

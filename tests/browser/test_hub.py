@@ -116,7 +116,7 @@ def stop_hub(hub):
 
 @pytest.fixture(scope="module")
 def hub():
-    """The course's hub on 127.0.0.1 over a class folder of its own, with chapter 1 released.
+    """The course's hub on 127.0.0.1 over a class folder of its own.
 
     Yields {"url", "class_dir", "passwords", "restart"}."""
     if os.geteuid() != 0:
@@ -142,10 +142,8 @@ def hub():
     log = open(top / "hub.log", "a")
     hub = None
     try:
-        with timed("hub: accounts, class folder, release chapter 1"):
-            for command in (["-m", "autograder.hub", "users"],
-                            ["-m", "nbgrader", "release_assignment", CHAPTER, "--force", "--log-level=WARN"],
-                            ["-m", "autograder.hub", "prepare"]):
+        with timed("hub: accounts, class folder"):
+            for command in (["-m", "autograder.hub", "users"], ["-m", "autograder.hub", "prepare"]):
                 subprocess.run([sys.executable, *command], cwd=ROOT, env=env, check=True, capture_output=True)
         with open(class_dir / "hub" / "first-passwords.csv") as f:
             passwords = {row["id"]: row["first password"] for row in csv.DictReader(f)}
@@ -206,11 +204,21 @@ class HubLab(Lab):
             return text; }""", code)
 
 
-def log_in(page, origin, user, password):
-    page.goto(f"{origin}/hub/login")
+def log_in(page, origin, user, password, next_url=None):
+    page.goto(f"{origin}/hub/login" + (f"?next={next_url}" if next_url else ""))
     page.fill("#username_input", user)
     page.fill("#password_input", password)
     page.click("#login_submit")
+
+
+def formgrader(browser, url, password):
+    """Formgrader's page, the instructor logged in to the hub (no server of their own is started)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(120_000)
+    page = context.new_page()
+    log_in(page, url, INSTRUCTOR, password, next_url="/services/trainlab/formgrader")
+    page.wait_for_url("**/services/trainlab/formgrader**")
+    return page
 
 
 def screenshot(page, name):
@@ -274,21 +282,20 @@ def pages_on_failure(browser, request):
 
 def test_two_students_and_an_instructor_go_through_chapter_1_on_the_hub(browser, hub, request, pages_on_failure):
     url, class_dir, passwords = hub["url"], hub["class_dir"], hub["passwords"]
+    with timed("hub: the instructor logs in to formgrader, generates and releases chapter 1"):
+        page = formgrader(browser, url, passwords[INSTRUCTOR])
+        formgrader_action(page, url, "assign")
+        formgrader_action(page, url, "release")
+
     labs = {}
     for student, notebook, expected in ((ADA, answers(), "Success! Your notebook passes all the tests."),
                                         (BO, answers(mse=WRONG_MSE), "The following cell failed")):
         with timed(f"hub: {student} logs in, the server starts"):
             lab = labs[student] = HubLab(browser, url, student, passwords[student])
-        fetch_answer_validate_submit(lab, json.loads(nbformat.writes(notebook)),
-                                     expected)
+        fetch_answer_validate_submit(lab, json.loads(nbformat.writes(notebook)), expected)
         if student == ADA:
             screenshot(lab.page, "assignment-list")
 
-    with timed("hub: the instructor logs in, opens formgrader"):
-        teacher = HubLab(browser, url, INSTRUCTOR, passwords[INSTRUCTOR])
-        page = teacher.page.context.new_page()
-        page.goto(f"{url}/services/trainlab/formgrader")
-        page.get_by_text(CHAPTER, exact=True).first.wait_for()
     with timed("hub: formgrader collects"):
         formgrader_action(page, url, "collect")
     for student in (ADA, BO):
@@ -298,7 +305,9 @@ def test_two_students_and_an_instructor_go_through_chapter_1_on_the_hub(browser,
         status = Path(pwd.getpwnam(GRADER).pw_dir) / "autograde.status"  # its exit status, written by the shell
         status.unlink(missing_ok=True)
         terminal = page.context.new_page()
-        terminal.goto(f"{url}/services/trainlab/lab")
+        # a workspace of its own: JupyterLab sends a page to another workspace (a navigation) when one
+        # of the origin's pages holds the default one
+        terminal.goto(f"{url}/services/trainlab/lab/workspaces/grading")
         terminal.wait_for_function("window.jupyterapp !== undefined")
         terminal.evaluate("window.jupyterapp.restored")
         terminal.evaluate("""async command => {  // File > New > Terminal, and the command typed into it
@@ -346,5 +355,94 @@ def test_two_students_and_an_instructor_go_through_chapter_1_on_the_hub(browser,
         assert student in text and ({ADA, BO} - {student}).pop() not in text
         if student == BO:
             screenshot(feedback, "feedback")
-    for lab in [*labs.values(), teacher]:
+    for lab in labs.values():
         check_page(lab, request)
+
+
+# What bo's kernel tries, each as `name: expression`; only his own notebook may be read.
+PROBES = """
+import json, os
+def probe(action):
+    try:
+        action()
+        return "allowed"
+    except PermissionError:
+        return "denied"
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+print(json.dumps({name: probe(action) for name, action in {
+%s
+}.items()}))
+"""
+
+
+def test_a_student_may_not_reach_what_is_not_theirs(browser, hub, request, pages_on_failure):
+    """After the class above: bo's kernel, bo's browser and a wrong password, each denied."""
+    url, class_dir, passwords = hub["url"], hub["class_dir"], hub["passwords"]
+    ada_home, bo_home = (Path(pwd.getpwnam(user).pw_dir) for user in (ADA, BO))
+    exchange = class_dir / "exchange" / "trainlab"
+    ada_feedback = next(ada_home.glob(f"{CHAPTER}/feedback/*/losses.html"), None)
+    if ada_feedback is None:
+        pytest.fail("this test needs the class of the test above: run the whole module", pytrace=False)
+    bo = HubLab(browser, url, BO, passwords[BO])
+
+    attempts = {
+        "bo's own notebook": f"open({str(bo_home / CHAPTER / NOTEBOOK)!r}).read()",
+        "ada's home": f"os.listdir({str(ada_home)!r})",
+        "ada's notebook": f"open({str(ada_home / CHAPTER / NOTEBOOK)!r}).read()",
+        "ada's feedback in her home": f"open({str(ada_feedback)!r}).read()",
+        "the submissions in the exchange": f"os.listdir({str(exchange / 'inbound')!r})",
+        "the feedback in the exchange": f"os.listdir({str(exchange / 'feedback')!r})",
+        "ada's collected submission": f"open({str(class_dir / 'submitted' / ADA / CHAPTER / NOTEBOOK)!r}).read()",
+        "ada's graded notebook": f"open({str(class_dir / 'autograded' / ADA / CHAPTER / NOTEBOOK)!r}).read()",
+        "ada's feedback in the class": f"open({str(class_dir / 'feedback' / ADA / CHAPTER / 'losses.html')!r}).read()",
+        "the gradebook": f"open({str(class_dir / 'gradebook.db')!r}, 'rb').read()",
+        "the solutions": f"open({str(ROOT / 'solutions' / CHAPTER / NOTEBOOK)!r}).read()",
+        "the first passwords": f"open({str(class_dir / 'hub' / 'first-passwords.csv')!r}).read()",
+        "the hub's database": f"open({str(class_dir / 'hub' / 'state' / 'jupyterhub.sqlite')!r}, 'rb').read()",
+    }
+    for path in (class_dir / "submitted" / ADA / CHAPTER / NOTEBOOK, class_dir / "autograded" / ADA / CHAPTER / NOTEBOOK,
+                 class_dir / "feedback" / ADA / CHAPTER / "losses.html", class_dir / "hub" / "state" / "jupyterhub.sqlite"):
+        assert path.is_file(), path  # what bo's kernel is denied exists
+    code = PROBES % "\n".join(f"    {name!r}: lambda: {expression}," for name, expression in attempts.items())
+    with timed("hub: bo's kernel tries to read what is not his"):
+        outcome = json.loads(bo.run_code(code))
+    assert outcome == {name: "allowed" if name == "bo's own notebook" else "denied" for name in attempts}, outcome
+
+    page = bo.page.context.new_page()
+    for where in ("/services/trainlab/formgrader", "/services/trainlab/api/contents/solutions",
+                  f"/user/{ADA}/lab", f"/user/{ADA}/api/contents/{CHAPTER}/{NOTEBOOK}?content=1"):
+        response = page.goto(url + where)
+        assert response.status == 403, (where, response.status, page.url)
+    page.close()
+
+    stranger = browser.new_context()
+    page = stranger.new_page()
+    log_in(page, url, ADA, passwords[ADA] + "x")
+    page.get_by_text("Invalid username or password").wait_for()
+    page.goto(f"{url}/user/{ADA}/lab")
+    assert page.url.startswith(f"{url}/hub/login"), page.url
+    stranger.close()
+    check_page(bo, request)
+
+
+def test_the_hub_restarts_with_its_state(browser, hub, request, pages_on_failure):
+    """After a restart: the accounts and sessions (the cookie secret is kept), the homes, the gradebook."""
+    url, class_dir, passwords = hub["url"], hub["class_dir"], hub["passwords"]
+    lab = HubLab(browser, url, ADA, passwords[ADA])
+    context = lab.page.context
+    with timed("hub: restart"):
+        hub["restart"]()
+    page = context.new_page()
+    page.goto(f"{url}/hub/home")  # still logged in: no login page
+    assert page.url == f"{url}/hub/home", page.url
+    with timed("hub: ada's server starts again"):
+        page.goto(f"{url}/hub/spawn")
+        page.wait_for_url(f"**/user/{ADA}/lab**")
+        listing = page.request.get(f"{url}/user/{ADA}/api/contents/{CHAPTER}").json()
+    assert NOTEBOOK in [item["name"] for item in listing["content"]], listing
+    teacher = formgrader(browser, url, passwords[INSTRUCTOR])
+    teacher.goto(f"{url}/services/trainlab/formgrader/manage_students")
+    for student, score in SCORES.items():
+        row = teacher.locator("tr").filter(has_text=student)
+        assert f"{score} / 27" in row.inner_text(), row.inner_text()
