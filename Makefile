@@ -51,7 +51,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 lab: install  ## open the course in JupyterLab
 	jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: install  ## the whole test suite
+test: install hub-install  ## the whole test suite (the hub test needs JupyterHub and its proxy)
 	$(call install_debian_packages,$(TEST_PACKAGES))
 	pytest
 

@@ -166,6 +166,12 @@ def course_python(classroom):
         (site / "course.pth").write_text(f"import site; site.addsitedir({str(packages)!r})\n")
         for folder in ("share", "etc"):  # JupyterLab's application, extensions and their configuration
             (bridge / folder).symlink_to(venv / folder)
+        # packages of the course that need a newer Python than the system's (soupsieve needs 3.11.5;
+        # Debian 12 has 3.11.2): their newest release that fits, in front of the course's
+        unfit = packages_unfit_for(packages, system)
+        if unfit:
+            subprocess.run([sys.executable, "-m", "pip", "--python", str(bridge / "bin" / "python"), "install",
+                            "--quiet", "--ignore-installed", "--no-deps", *unfit], check=True)
         # the course's commands (nbgrader runs `alembic`), each started by this Python
         shebang = f"#!{venv / 'bin' / 'python'}".encode()
         for script in (venv / "bin").iterdir():
@@ -175,6 +181,23 @@ def course_python(classroom):
                     (bridge / "bin" / script.name).write_bytes(f"#!{bridge / 'bin' / 'python'}\n".encode() + rest)
                     (bridge / "bin" / script.name).chmod(0o755)
     return bridge / "bin" / "python"
+
+
+def packages_unfit_for(packages, python):
+    """Names of the distributions in ``packages`` whose Requires-Python excludes ``python``'s version."""
+    from importlib.metadata import PathDistribution
+
+    from packaging.specifiers import SpecifierSet
+
+    version = subprocess.run([str(python), "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    unfit = []
+    for info in sorted(Path(packages).glob("*.dist-info")):
+        metadata = PathDistribution(info).metadata
+        needs = metadata.get("Requires-Python")
+        if needs and version not in SpecifierSet(needs):
+            unfit.append(metadata["Name"])
+    return unfit
 
 
 def runnable_by_all(path):
