@@ -18,13 +18,14 @@ define each_chapter
 	if [ -n "$$failed" ]; then echo "failed for:$$failed (see the messages above)"; exit 1; fi
 endef
 
-.PHONY: install class lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
+.PHONY: hub-install hub-users hub test-hub install class lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
 
 # Debian packages the course needs besides Python, as command:package: bubblewrap runs graded student
 # code in a sandbox, chromium runs the browser tests. Each is installed when missing, as root with apt;
 # otherwise what needs it fails and says why.
 GRADING_PACKAGES := bwrap:bubblewrap
 TEST_PACKAGES := chromium:chromium
+HUB_PACKAGES := node:nodejs npm:npm
 define install_debian_packages
 	@for pair in $(1); do command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; done; \
 	if [ -z "$$missing" ]; then :; \
@@ -53,9 +54,9 @@ class: install  ## the class folder $(CLASS_DIR) (class/): its exchange, and its
 lab: class  ## open the course in JupyterLab
 	jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: install  ## the whole test suite
+test: install  ## the whole test suite but the hub's (make test-hub)
 	$(call install_debian_packages,$(TEST_PACKAGES))
-	pytest
+	pytest --ignore=tests/browser/test_hub.py
 
 bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, grading STUDENTS (40; 0 skips it, else about an hour); one table at the end
 	python tests/benchmarks/bench_notebooks.py
@@ -97,3 +98,31 @@ grades: class  ## $(CLASS_DIR)/grades.csv
 
 demo: install  ## the instructor workflow on a synthetic class, in build/demo
 	python autograder/demo.py build/demo
+
+# The class on a JupyterHub (autograder/jupyterhub_config.py): run these as root.
+HUB_IP ?= 127.0.0.1
+HUB_PORT ?= 8000
+export HUB_IP HUB_PORT
+HUB_PROXY := build/hub/node_modules/.bin/configurable-http-proxy
+PROXY_VERSION := 5.3.0
+
+hub-install: install $(VENV)/.hub-installed $(HUB_PROXY)
+
+$(VENV)/.hub-installed: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[hub]'
+	touch $@
+
+$(HUB_PROXY):
+	$(call install_debian_packages,$(HUB_PACKAGES))
+	npm install --no-save --no-audit --no-fund --silent --prefix build/hub configurable-http-proxy@$(PROXY_VERSION)
+
+test-hub: hub-install  ## a class on the course's JupyterHub in a browser (root; 6 to 15 minutes)
+	$(call install_debian_packages,$(TEST_PACKAGES))
+	pytest tests/browser/test_hub.py
+
+hub-users: hub-install  ## a Linux account per person of $(CLASS_DIR)/roster.csv; first passwords in $(CLASS_DIR)/hub/first-passwords.csv
+	python -m autograder.hub users
+
+hub: hub-users  ## JupyterHub for the class on HUB_IP:HUB_PORT (127.0.0.1:8000), formgrader at /services/trainlab/
+	python -m autograder.hub prepare
+	jupyterhub -f autograder/jupyterhub_config.py

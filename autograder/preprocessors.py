@@ -497,7 +497,8 @@ class JudgeTestCells(NbGraderPreprocessor):
             fcntl.flock(lock, fcntl.LOCK_EX)  # one grader computes them, the others wait and read
             if not cache.exists():
                 self.log.info("running %s to record the reference's checks", source)
-                instructor = RecordingExecute(config=self.config, show=[str(Path(self.source_directory).resolve())])
+                instructor = RecordingExecute(config=self.config)  # the folders configured, and solutions/
+                instructor.show = [*instructor.show, str(Path(self.source_directory).resolve())]
                 executed, resources = instructor.preprocess(nbformat.read(source, as_version=4),
                                                             {"metadata": {"path": str(source.parent)}})
                 by_cell = resources["trainlab_records"]

@@ -1,0 +1,145 @@
+"""JupyterHub for a class of the course on one machine: `make hub` starts it, as root.
+
+- Accounts: the roster ``<class>/roster.csv`` (see autograder/hub.py); each person logs in with the
+  password of their Linux account (PAM; ``make hub-users`` creates the accounts and their first passwords).
+- Servers: each person's JupyterLab runs as their Linux user, in their home, with the course's Python and
+  packages, under a memory and CPU cap of its own (cgroups: see CourseSpawner).
+- nbgrader: every server has the course and its exchange (autograder/hub/student/) and the Assignments
+  tab, not formgrader. Formgrader is the hub service ``trainlab`` at /services/trainlab/: a JupyterLab
+  running as the grader's Linux user ``grader-trainlab`` in the course folder, with the course's nbgrader
+  configuration, reachable only by the hub group ``formgrade-trainlab`` (the roster's instructors); its
+  *Generate* writes the student version to ``<class>/release/``, not to the course's notebooks/;
+  students are the group ``nbgrader-trainlab``, as nbgrader's documentation names them.
+- State: the hub's database and cookie secret in ``<class>/hub/state/``; homes, the exchange and the
+  gradebook are where they are. A restart keeps them all.
+
+Address: $HUB_IP and $HUB_PORT (127.0.0.1:8000); the hub uses the three ports after HUB_PORT too
+(the proxy's API, formgrader, the hub itself).
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from jupyterhub.spawner import LocalProcessSpawner
+from traitlets import Float, Integer
+
+from autograder.hub import COURSE_ID, GRADER, class_dir, course_python, hub_dir, read_roster
+from autograder.sandbox import Cgroups
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CLASS_DIR = class_dir()
+STATE = hub_dir(CLASS_DIR) / "state"
+PEOPLE = read_roster(CLASS_DIR)
+INSTRUCTORS = sorted(person["id"] for person in PEOPLE if person["role"] == "instructor")
+STUDENTS = sorted(person["id"] for person in PEOPLE if person["role"] == "student")
+PYTHON = course_python(CLASS_DIR)  # the course's environment, runnable by every account
+PATH = f"{PYTHON.parent}:/usr/local/bin:/usr/bin:/bin"
+PORT = int(os.environ.get("HUB_PORT", 8000))
+
+
+class CourseSpawner(LocalProcessSpawner):
+    """LocalProcessSpawner whose server runs in cgroups of its own: memory (``mem_limit``, no swap),
+    processes (``processes``) and CPU time (``cpu_limit`` cores, a CFS quota). Where the hub may not make
+    cgroups (not root, no delegation) the server runs uncapped and the hub's log says so."""
+
+    processes = Integer(1024, help="processes and threads a user's server and kernels may run at once").tag(
+        config=True)
+    cpu_period = Float(0.1, help="seconds of the CPU quota's period").tag(config=True)
+
+    async def start(self):
+        name = f"trainlab-hub-{self.user.name}-{secrets.token_hex(3)}"
+        self.cgroups = Cgroups(name, int(self.mem_limit or 2**62), self.processes)
+        self.cpu_folder = cpu_cgroup(name, self.cpu_limit, self.cpu_period) if self.cpu_limit else None
+        if not self.cgroups.folders:
+            self.log.warning("%s's server runs without a memory cap: the hub may not make cgroups", self.user.name)
+        return await super().start()
+
+    def make_preexec_fn(self, name):
+        become_user, cgroups, cpu_folder = super().make_preexec_fn(name), self.cgroups, self.cpu_folder
+
+        def preexec():  # in the child, as root, before it becomes the user
+            cgroups.join()
+            if cpu_folder:
+                (cpu_folder / "cgroup.procs").write_text(str(os.getpid()))
+            become_user()
+
+        return preexec
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        if getattr(self, "cgroups", None):
+            self.cgroups.remove()
+        if getattr(self, "cpu_folder", None) and self.cpu_folder != next(iter(self.cgroups.folders.values()), None):
+            try:
+                self.cpu_folder.rmdir()
+            except OSError:
+                pass
+
+
+def cpu_cgroup(name, cores, period):
+    """A cgroup folder capping CPU time at ``cores`` (v1: cpu.cfs_quota_us; v2: cpu.max), or None."""
+    microseconds = int(period * 10**6)
+    try:
+        own = dict(line.split(":", 2)[1:] for line in Path("/proc/self/cgroup").read_text().splitlines())
+        if Path("/sys/fs/cgroup/cgroup.controllers").exists():
+            folder = Path("/sys/fs/cgroup") / own[""].lstrip("/") / name  # made by Cgroups, with memory
+            (folder / "cpu.max").write_text(f"{int(cores * microseconds)} {microseconds}")
+            return folder
+        controller = next(key for key in own if "cpu" in key.split(","))
+        folder = Path("/sys/fs/cgroup") / controller / own[controller].lstrip("/") / name
+        folder.mkdir()
+        (folder / "cpu.cfs_period_us").write_text(str(microseconds))
+        (folder / "cpu.cfs_quota_us").write_text(str(int(cores * microseconds)))
+        return folder
+    except (OSError, KeyError, StopIteration):
+        return None
+
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+c.JupyterHub.ip = os.environ.get("HUB_IP", "127.0.0.1")
+c.JupyterHub.port = PORT
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{PORT + 1}"
+c.JupyterHub.hub_port = PORT + 3
+c.ConfigurableHTTPProxy.command = [str(ROOT / "build" / "hub" / "node_modules" / ".bin" / "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+
+# Logging in: the Linux accounts' passwords, for the roster's people only; no one is the hub's admin
+# (an admin could open any student's server).
+c.JupyterHub.authenticator_class = "pam"
+c.PAMAuthenticator.open_sessions = False  # no login session to register: the servers are the hub's children
+c.Authenticator.allowed_users = {person["id"] for person in PEOPLE}
+c.Authenticator.admin_users = set()
+
+c.JupyterHub.spawner_class = CourseSpawner
+c.Spawner.cmd = [str(PYTHON), "-m", "jupyterhub.singleuser"]
+c.Spawner.default_url = "/lab"
+c.Spawner.environment = {"PATH": PATH, "JUPYTER_CONFIG_PATH": str(HERE / "hub" / "student"),
+                         "TRAINLAB_EXCHANGE": str(CLASS_DIR / "exchange"), "OMP_NUM_THREADS": "1"}
+c.Spawner.mem_limit = "3G"
+c.Spawner.cpu_limit = 1.0
+c.Spawner.start_timeout = 120  # a busy machine may take a while to import JupyterLab
+c.Spawner.http_timeout = 120
+
+# Formgrader for the instructors: a service of the hub, as nbgrader documents it ("one class, multiple
+# graders"). Its files are the grader's alone (umask 077; see autograder/hub/grader/nbgrader_config.py).
+c.JupyterHub.load_groups = {f"formgrade-{COURSE_ID}": {"users": INSTRUCTORS},
+                            f"nbgrader-{COURSE_ID}": {"users": STUDENTS}}
+c.JupyterHub.load_roles = [{"name": f"formgrade-{COURSE_ID}", "groups": [f"formgrade-{COURSE_ID}"],
+                            "scopes": [f"access:services!service={COURSE_ID}", "list:services",
+                                       f"read:services!service={COURSE_ID}"]}]
+c.JupyterHub.services = [{
+    "name": COURSE_ID,
+    "url": f"http://127.0.0.1:{PORT + 2}",
+    "command": ["/bin/sh", "-c", 'umask 077 && exec "$0" -m jupyterhub.singleuser "$@"', str(PYTHON)],
+    "user": GRADER,
+    "cwd": str(ROOT),
+    "oauth_no_confirm": True,
+    "environment": {"JUPYTERHUB_DEFAULT_URL": "/lab", "PATH": PATH, "OMP_NUM_THREADS": "1",
+                    "JUPYTER_CONFIG_PATH": f"{HERE / 'hub' / 'grader'}:{HERE}",
+                    "TRAINLAB_CLASS_DIR": str(CLASS_DIR)},
+}]
