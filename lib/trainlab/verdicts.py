@@ -14,7 +14,9 @@ The tolerance rule, stated once: ``close`` passes when, elementwise,
 
 (numpy's ``isclose`` and ``torch.testing.assert_close``). By default rtol and atol follow the floating
 dtype the student's code returned, as in ``torch.testing``: float16 1e-3 and 1e-5, bfloat16 1.6e-2 and
-1e-5, float32 1.3e-6 and 1e-5, float64 1e-7 and 1e-7 (an integer result is held to the expected dtype's).
+1e-5, float32 1.3e-6 and 1e-5, float64 1e-7 and 1e-7; where the expected value is of a less precise
+dtype, its (a float64 result of float32 inputs is not held to more than the inputs carry). Integers
+alone compare exactly.
 ``scale`` multiplies atol for operations whose rounding grows with the inputs' magnitude (the log-softmax
 of logits near 1000 loses about |z| times the precision of a number near 1).
 """
@@ -78,10 +80,10 @@ def _unreadable(name, actual, hint):
 
 
 def tolerances(actual_dtype, expected_dtype, rtol=None, atol=None, scale=1.0):
-    """(rtol, atol) for a result of ``actual_dtype``: given values, else torch.testing's defaults."""
-    dtype = actual_dtype if actual_dtype.kind == "f" else expected_dtype
-    default_rtol, default_atol = TOLERANCES.get(dtype.name, (0.0, 0.0) if dtype.kind in "biu" else
-                                                TOLERANCES["float64"])
+    """(rtol, atol): the given values, else torch.testing's defaults for the less precise floating dtype of the
+    two (a float64 result held to a float32 oracle is held to float32's); integers alone compare exactly."""
+    floating = [TOLERANCES.get(d.name, TOLERANCES["float64"]) for d in (actual_dtype, expected_dtype) if d.kind == "f"]
+    default_rtol, default_atol = max(floating) if floating else (0.0, 0.0)
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
     return rtol, atol * max(1.0, float(scale))
