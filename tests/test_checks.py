@@ -407,3 +407,14 @@ def test_check_update_keys_a_callable_hint_to_the_step_where_the_paths_part():
 
     with pytest.raises(CheckFailed, match=r"part at step 2 .*\n  hint: keyed to step 2$"):
         check_update(adam_without_increment, torch.optim.Adam, {"lr": 0.05}, hint=lambda step: f"keyed to step {step}")
+
+
+def test_topological_takes_any_order_with_parents_first_and_the_root_last():
+    from trainlab.verdicts import topological
+    graph = {"n": 4, "root": 3, "edges": np.array([[2, 0], [2, 1], [3, 2], [3, 2]])}   # 3 <- 2 <- (0, 1)
+    assert topological(np.array([0, 1, 2, 3]), graph).ok and topological([1, 0, 2, 3], graph).ok
+    assert "node 2 comes before its parent node 0" in topological([2, 0, 1, 3], graph).message
+    assert "node 3 comes before its parent node 2" in topological([0, 1, 3, 2], graph).message
+    assert "root must come last" in topological([0, 1, 3, 2], {**graph, "edges": np.array([[2, 0], [2, 1]])}).message
+    assert "each of its 4 nodes once" in topological([0, 0, 2, 3], graph).message
+    assert not topological([0, 1, 2, -1], graph).ok

@@ -304,7 +304,40 @@ def path(actual, expected, *, step_hints=None, **settings):
     return Verdict(False, message, verdict.where)
 
 
-COMPARISONS = {"close": close, "path": path, "equal": equal, "differs": differs, "batches": batches, "distinct": distinct}
+def topological(actual, expected, *, name="result", oracle="the graph", hint=None):
+    """Whether ``actual``, node numbers in order, is a topological order of the graph ``expected``:
+    ``{"n": number of nodes, "root": its number, "edges": (E, 2) array of (child, parent)}`` and, for the
+    messages, "names" (a name per node). Each node once, every parent before its children, the root last
+    (-1 in ``actual``: not a node of the graph)."""
+    refused = _unreadable(name, actual, hint)
+    if refused:
+        return refused
+    order = np.asarray(actual) if isinstance(actual, list | np.ndarray) else None
+    if order is None or order.ndim != 1 or (order.size and order.dtype.kind not in "iu"):
+        return failed(name, [(f"expected a list of nodes, got {type(actual).__name__}.", [], "type")], hint)
+    n, root, edges = int(expected["n"]), int(expected["root"]), np.asarray(expected["edges"]).reshape(-1, 2)
+    names = expected.get("names")
+    label = (lambda k: names[k]) if names else (lambda k: f"node {k}")
+    order = order.astype(np.int64)
+    if len(order) != n or sorted(order.tolist()) != list(range(n)):
+        return failed(name, [(f"{len(order)} entries, {len(set(order.tolist()) - {-1})} distinct nodes of the graph; "
+                              f"expected each of its {n} nodes once.", [], "values")], hint)
+    position = np.empty(n, np.int64)
+    position[order] = np.arange(n)
+    late = position[edges[:, 1]] > position[edges[:, 0]] if len(edges) else np.zeros(0, bool)
+    if late.any():
+        child, parent = (int(i) for i in edges[np.argmax(late)])
+        listed = [label(k) if k >= 0 else "?" for k in order[:12].tolist()]
+        return failed(name, [(f"{label(child)} comes before its parent {label(parent)} in {listed}"
+                              f"{' ...' if n > 12 else ''}; {int(late.sum())} such pairs in all.", [], "values")],
+                      hint or "append a node only after all of its parents are in the list.")
+    if order[-1] != root:
+        return failed(name, [(f"the root must come last, got {label(int(order[-1]))}.", [], "values")], hint)
+    return Verdict(True, f"✓ {name}: {n} node{'s' if n > 1 else ''}, parents first, root last")
+
+
+COMPARISONS = {"close": close, "path": path, "equal": equal, "differs": differs, "batches": batches, "distinct": distinct,
+               "topological": topological}
 
 
 def compare(comparison, actual, expected, **settings):
