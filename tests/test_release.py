@@ -58,9 +58,8 @@ def test_student_notebooks_reveal_no_solution_hidden_test_or_quiz_key(chapter):
         assert not leaked, f"solution lines in the student notebook: {leaked}"
 
 
-# The chapters whose test cells follow the protocol of README's "How to write a test cell" (chapters 4-6 follow
-# once converted: until then a plain expected value, an assert and oracle_uses_student are still accepted there).
-CONVERTED = [chapter for chapter in CHAPTERS if chapter[:2] in ("01", "02", "03")]
+# Every chapter's test cells follow the protocol of README's "How to write a test cell".
+CONVERTED = CHAPTERS
 CHECKS = {"check", "check_close", "check_equal"}
 ORACLES = {"oracle", "torch_result"}
 
