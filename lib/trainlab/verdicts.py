@@ -329,7 +329,8 @@ def topological(actual, expected, *, name="result", oracle="the graph", hint=Non
         child, parent = (int(i) for i in edges[np.argmax(late)])
         listed = [label(k) if k >= 0 else "?" for k in order[:12].tolist()]
         return failed(name, [(f"{label(child)} comes before its parent {label(parent)} in {listed}"
-                              f"{' ...' if n > 12 else ''}; {int(late.sum())} such pairs in all.", [], "values")],
+                              f"{' ...' if n > 12 else ''}; {int(late.sum())} such pair{'s' if late.sum() > 1 else ''} in all.", [],
+                              "values")],
                       hint or "append a node only after all of its parents are in the list.")
     if order[-1] != root:
         return failed(name, [(f"the root must come last, got {label(int(order[-1]))}.", [], "values")], hint)
