@@ -131,7 +131,7 @@ def check_training_epoch(train_one_epoch, seed=0):
                 hint="Call model.train() at the start of train_one_epoch: evaluate() leaves the model "
                      "in evaluation mode, where dropout is switched off.")
     check(np.stack([_flat(grads) for grads, _, _ in steps]) if steps else None,
-          oracle(lambda: reference_epoch(seed)[0]), comparison="path", name="the gradient at each step",
+          oracle(lambda: reference_epoch(seed)[0]), comparison="path", index_reads="(step, entry of all parameters one after another)", name="the gradient at each step",
           oracle="a plain loop's gradients (each batch's loss at the weights before its step)", rtol=1e-4, atol=1e-6,
           hint={"nonfinite": NO_GRADIENT_HINT, "shape": "One optimizer.step() per batch (see the check of the steps)."},
           step_hints=["Compute the loss of the batch with the model's output, then loss.backward()."]
@@ -324,7 +324,7 @@ def check_debugged_training(train, seed=0, n_train=70, n_val=30, batch_size=16, 
             hint = _diagnose_gradient(model, names, weights, grads, x_all[rows[-1]], y_all[rows[-1]]) if rows else None
             step_hints.append(ACCUMULATION_HINT if number and hint and hint.startswith("the gradient should") else hint)
     check(np.stack([_flat(grads) for grads, _, _ in steps]) if steps else None,
-          oracle(lambda: reference_training(seed, n_train, n_val, batch_size, epochs)[0]), comparison="path",
+          oracle(lambda: reference_training(seed, n_train, n_val, batch_size, epochs)[0]), comparison="path", index_reads="(step, entry of all parameters one after another)",
           name="the gradient at each step", oracle="a plain loop's gradients (each batch's mean cross-entropy)",
           rtol=1e-4, atol=1e-6, step_hints=step_hints,
           hint={"nonfinite": NO_GRADIENT_HINT, "shape": "One optimizer.step() per batch (see the check of the steps)."})

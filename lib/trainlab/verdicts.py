@@ -286,9 +286,10 @@ def distinct(actual, expected=None, *, name="result", oracle="each other", hint=
     return Verdict(True, f"✓ {name}: the {len(items)} differ from {oracle}")
 
 
-def path(actual, expected, *, step_hints=None, **settings):
+def path(actual, expected, *, step_hints=None, index_reads="(step, row, column)", **settings):
     """``close`` for two optimizer paths, shape (steps + 1, ...): a failure also says at which step they part,
-    with ``step_hints[step]``, the hint for a path that parts there (when given)."""
+    with ``step_hints[step]``, the hint for a path that parts there (when given); ``index_reads`` says what
+    an index of the report means."""
     verdict = close(actual, expected, **settings)
     if verdict.ok or verdict.where is None or np.shape(actual) != np.shape(expected) or np.ndim(expected) < 1:
         return verdict
@@ -298,7 +299,7 @@ def path(actual, expected, *, step_hints=None, **settings):
     with np.errstate(invalid="ignore", over="ignore"):
         off = ~(np.abs(a - e) <= atol + rtol * np.abs(e)) & ~(a == e)
     step = int(np.argmax(off.reshape(len(off), -1).any(axis=1)))
-    message = f"{verdict.message}\n  the paths part at step {step} (an index above reads (step, row, column))"
+    message = f"{verdict.message}\n  the paths part at step {step} (an index above reads {index_reads})"
     if step_hints and step < len(step_hints) and step_hints[step]:
         message += f"\n  hint: {step_hints[step]}"
     return Verdict(False, message, verdict.where)
