@@ -19,8 +19,9 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Float, Integer, List, Unicode
 
 from autograder.submissions import GRADER_NOTE
-from trainlab import records
-from trainlab.checks import CheckFailed, check_close
+from trainlab import records, verdicts
+from trainlab.checks import settings_of
+from trainlab.verdicts import Unreadable
 
 
 class ClearHiddenTestsOfTestCells(ClearHiddenTests):
@@ -186,25 +187,11 @@ class SanitiseSubmissionHtml(NbGraderPreprocessor):
         return cell, resources
 
 
-# Run in the student's kernel when it starts: the modules whose functions checks rely on, as they are
-# before any student code runs.
-SNAPSHOT = """\
-import builtins, math, numpy, numpy.testing, torch, torch.nn.functional, torch.testing
-__trainlab_pristine__ = [(module, dict(vars(module))) for module in
-                         (builtins, math, numpy, numpy.testing, torch, torch.nn.functional, torch.testing)]
+# Run in every kernel the grader starts, before its first cell: the recorder keeps the functions it uses
+# as they are before any student code runs (trainlab.records), and hidden tests get a place for their names.
+KERNEL_START = """\
+import trainlab.records
 __trainlab_namespaces__ = {}
-"""
-
-# Run before each test cell: undo what earlier cells did to those modules, to the names that shadow
-# built-ins and to the course's helpers (trainlab is imported afresh and the set-up cell runs again).
-RESTORE = """\
-import sys as _sys
-for _module, _saved in __trainlab_pristine__:
-    vars(_module).update(_saved)
-for _name in [n for n in list(globals()) if not n.startswith("_") and n in vars(_sys.modules["builtins"])]:
-    del globals()[_name]
-for _name in [n for n in _sys.modules if n == "trainlab" or n.startswith("trainlab.")]:
-    del _sys.modules[_name]
 """
 
 
@@ -252,10 +239,9 @@ class RecordingExecute(ExecuteAfterCrashes):
     """Execute in the sandbox (autograder/sandbox.py), keeping what each cell's checks record.
 
     The kernel runs under the ``trainlab-sandbox`` provisioner; what a cell's checks append to the
-    channel goes to ``resources["trainlab_records"][cell index]`` for JudgeTestCells. Before each
-    test cell the kernel's modules, built-in names and course helpers are put back as they were
-    (SNAPSHOT, RESTORE, then the set-up cell again), so that what one exercise's code patched
-    cannot make another exercise's tests fail or pass.
+    channel goes to ``resources["trainlab_records"][cell index]`` for JudgeTestCells. Nothing is put
+    back before a test cell: the notebook means what the student's Run All gives, and since no
+    verdict is made in the kernel, what student code patched can only hurt its own records.
 
     A kernel that hits a cap (memory, processes, bytes written, CPU time, open files; or a cell
     that goes on after the timeout's interrupt) is stopped: that cell gets an error naming the cap
@@ -301,7 +287,7 @@ class RecordingExecute(ExecuteAfterCrashes):
             return False
 
     def on_kernel_start(self):
-        self.run_quietly(SNAPSHOT)
+        self.run_quietly(KERNEL_START)
 
     def preprocess_cell(self, cell, resources, index):
         if is_hidden_test_cell(cell) and not self.running_hidden:
@@ -334,15 +320,12 @@ class RecordingExecute(ExecuteAfterCrashes):
             self.log.warning("the cells above the one that hit a cap did not run again (%s): their hidden tests "
                              "are not run", error)
 
-    def run_and_record(self, cell, resources, index, namespace="globals()"):
+    def run_and_record(self, cell, resources, index):
         if self.halted(index):
             if cell.cell_type == "code":
                 cell.outputs = [new_output("error", ename="NotRun", evalue=self.stopped,
                                            traceback=[f"NotRun: {self.stopped}"])]
             return cell, resources
-        if is_test_cell(cell):
-            setup = next(c for c in self.nb.cells if c.cell_type == "code")
-            self.run_quietly(in_namespace(RESTORE + setup.source, namespace))
         if self.km is not None and self.km.provisioner is not None:
             self.km.provisioner.cell_starts()
         try:
@@ -364,7 +347,7 @@ class RecordingExecute(ExecuteAfterCrashes):
         source, namespace = cell.source, f"__trainlab_namespaces__.get({index}, globals())"
         cell.source = in_namespace(source, namespace)
         try:
-            self.run_and_record(cell, resources, index, namespace)
+            self.run_and_record(cell, resources, index)
         finally:
             cell.source = source
         cell.outputs = grader_words(cell.outputs)
@@ -416,47 +399,71 @@ class RecordingExecute(ExecuteAfterCrashes):
 
 def in_namespace(code, namespace):
     """Code that runs ``code`` with the dict that the expression ``namespace`` gives as its globals."""
-    if namespace == "globals()":
-        return code
     return f"exec(compile({code!r}, '<hidden tests>', 'exec'), {namespace})"
 
 
-def judge(student, reference):
-    """Why the student's records of a test cell fail against the reference's, or None if they pass.
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,39}")
 
-    Each check passes when the student's value is within the check's tolerance of the value the
-    oracle gave when the reference solution ran the same cell (or, for a check whose oracle uses
-    the student's other results, of the value it gave in the student's run); the comparison runs
-    here, in the grader, whatever the kernel did to its own functions.
+
+def keyed(entries):
+    """(key, entry) for each record with a name: the name, made unique in its cell by " #2", " #3", ..."""
+    seen = {}
+    for entry in entries:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            continue
+        seen[name] = seen.get(name, 0) + 1
+        yield (name if seen[name] == 1 else f"{name} #{seen[name]}"), entry
+
+
+def verdict_on(mine, right):
+    """The grader's Verdict on one check: the student's value (only that, from ``mine``) against the
+    reference run's expected value, comparison and settings (``right``)."""
+    actual = records.decode(mine.get("value"))
+    if isinstance(actual, Unreadable) and not NAME.fullmatch(actual.type_name):  # the kernel's words
+        actual = Unreadable("value of another kind")
+    source = mine if right.get("oracle_uses_student") else right
+    expected = records.decode(source.get("expected"))
+    if isinstance(expected, Unreadable):
+        return verdicts.Verdict(False, f"✗ {right['name']}: the oracle's value could not be read")
+    return verdicts.compare(right.get("comparison", "close"), actual, expected, name=right["name"],
+                            oracle=right.get("oracle", "the expected value"), **settings_of(right.get("settings", {})))
+
+
+def judge(student, reference, raised=None):
+    """Why the student's records of a test cell fail against the reference's, or None if every check passes.
+
+    Per key (a check's name, unique in its cell): a reference check the student did not record fails;
+    a student's record the reference lacks is ignored (a data-dependent loop may make more checks); of
+    several student records of one key, the first counts. ``raised``: the name of the error the kernel
+    raised in this cell, if any, to explain a check that did not run.
     """
-    if len(student) != len(reference):
-        return (f"the grader expected {len(reference)} checks in this cell and saw {len(student)}: "
-                "the course's check functions must be left as they are")
-    for mine, right in zip(student, reference):
-        actual = records.decode(mine.get("actual", {}))
-        if actual is None:  # the kernel wrote the type's name: shown only if it is one
-            kind = str(mine.get("actual", {}).get("unreadable", "nothing"))
-            kind = kind if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,39}", kind) else "value of another kind"
-            return f"✗ {right['name']}: the result is not a number or an array of numbers but a {kind}"
-        expected = records.decode((mine if right.get("oracle_uses_student") else right).get("expected", {}))
-        if expected is None:
-            return f"✗ {right['name']}: the oracle's value could not be read"
-        try:
-            check_close(actual, expected, name=right["name"], oracle=right["oracle"],
-                        rtol=right["rtol"], atol=right["atol"], check_dtype=right["check_dtype"],
-                        hint=right["hint"], quiet=True)
-        except CheckFailed as failure:
-            return str(failure)
-    return None
+    mine = {}
+    for key, entry in keyed(student):
+        mine.setdefault(key, entry)
+    problems = []
+    for key, right in keyed(reference):
+        if key not in mine:
+            why = (f"your code raised {raised} before it" if raised else
+                   "the cell stopped before it, or the check was changed")
+            problems.append(f"✗ the check {key} did not run: {why}")
+            continue
+        verdict = verdict_on(mine[key], right)
+        if not verdict.ok:
+            problems.append(verdict.message)
+    return "\n".join(problems) or None
 
 
 class JudgeTestCells(NbGraderPreprocessor):
-    """Fail the test cells whose recorded results the grader's own comparison rejects.
+    """Give each test cell the grader's verdict on what its checks recorded.
 
-    Runs after RecordingExecute. The reference records come from running the instructor's
-    notebook the same way, once per assignment (cached in ``cache_directory``). A test cell that
-    already failed stays as it is; one that passed in the kernel but not here gets an error
-    ``GraderCheckFailed`` with the grader's message, so it earns no points.
+    Runs after RecordingExecute. The reference records (expected values, comparisons, settings)
+    come from running the instructor's notebook the same way, once per assignment (cached in
+    ``cache_directory``). A test cell whose checks the judge rejects gets an error
+    ``GraderCheckFailed`` with the grader's message, so it earns no points; the kernel never says
+    a check passed (in a graded kernel checks record and judge nothing). An error the kernel raised
+    in a test cell (the student's code raised; until chapters 4-6 are converted, an ``assert``)
+    also fails it: it can only cost the student who caused it.
     """
 
     source_directory = Unicode(help="the instructor notebooks: <source_directory>/<assignment>/").tag(config=True)
@@ -468,18 +475,13 @@ class JudgeTestCells(NbGraderPreprocessor):
         for index, cell in enumerate(nb.cells):
             if not is_test_cell(cell):
                 continue
-            errors = [output for output in cell.outputs if output.output_type == "error"]
-            hidden_check_failed = is_hidden_test_cell(cell) and [e.ename for e in errors] == ["CheckFailed"]
-            if errors and not hidden_check_failed:
+            right = reference.get(cell.metadata.nbgrader.grade_id, [])
+            if not right:  # a cell without checks: the kernel's error or none decides
                 continue
-            mine, right = student.get(index, []), reference.get(cell.metadata.nbgrader.grade_id, [])
-            problem = judge(mine, right)
-            if hidden_check_failed and len(mine) < len(right):  # the kernel's message is withheld: say where
-                problem = (f"the hidden tests stopped at their check {len(mine) + 1} of {len(right)}, "
-                           f"{right[len(mine)]['name']}: your code raised there, or returned what the check "
-                           "could not take")
+            errors = [output for output in cell.outputs if output.output_type == "error"]
+            raised = next((e.ename for e in errors if e.ename not in GRADER_ERRORS), None)
+            problem = judge(student.get(index, []), right, raised)
             if problem:
-                cell.outputs = [output for output in cell.outputs if output not in errors]
                 cell.outputs.append(new_output("error", ename="GraderCheckFailed", evalue=problem,
                                                traceback=[f"GraderCheckFailed: {problem}"]))
         return nb, resources

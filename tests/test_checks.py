@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from trainlab.checks import CheckFailed, check_close, check_update, relative_error, torch_result
+from trainlab.checks import CheckFailed, check_close, check_update, evaluate, oracle, relative_error, torch_result
 
 FAST = settings(max_examples=50, deadline=None)
 
@@ -40,7 +40,7 @@ def test_close_values_pass_and_report_their_worst_relative_error(capsys):
     actual = expected * np.array([1.0, 1 + 3e-8, 1.0])
     check_close(actual, expected, name="loss", oracle="torch")
     out = capsys.readouterr().out
-    assert out == "✓ loss matches torch: worst relative error 3.0e-08 (tolerance 1e-07)\n", out
+    assert out == "✓ loss matches torch: worst relative error 3.0e-08 (|got - expected| <= 1e-07 + 1e-07·|expected|)\n", out
 
 
 def test_quiet_prints_nothing(capsys):
@@ -140,9 +140,9 @@ def test_values_too_far_apart_report_error_index_values_tolerance_and_hint():
     actual[0, 2] = 3.003  # relative error 1e-3, also failing
     message = failure(actual, expected, name="mse", oracle="F.mse_loss", hint="square the residual")
     assert message.startswith("✗ mse: 2 of 6 values differ from F.mse_loss."), message
-    assert "worst relative error 1.0e-01 at index (1, 1)" in message, message
+    assert "worst difference 0.5 at index (1, 1) (relative 1.0e-01)" in message, message
     assert "got 5.5, expected 5" in message, message
-    assert "tolerance: relative error <= 1e-07, absolute error <= 1e-10 near zero" in message, message
+    assert "tolerance: |got - expected| <= 1e-07 + 1e-07 * |expected|" in message, message
     assert "hint: square the residual" in message, message
 
 
@@ -154,7 +154,7 @@ def test_no_hint_line_without_a_hint():
 def test_explicit_tolerances_are_used_and_reported():
     check_close(np.array([1.01]), np.array([1.0]), rtol=0.02, quiet=True)
     message = failure(np.array([1.03]), np.array([1.0]), rtol=0.02, atol=0.0)
-    assert "relative error <= 0.02, absolute error <= 0 near zero" in message, message
+    assert "tolerance: |got - expected| <= 0 + 0.02 * |expected|" in message, message
 
 
 def test_check_failed_is_an_assertion_error():
@@ -171,12 +171,24 @@ def test_dtype_is_checked_only_when_asked():
     check_close(expected.copy(), expected, check_dtype=True, quiet=True)
 
 
-def test_default_tolerance_follows_the_expected_dtype():
+def test_default_tolerance_follows_the_dtype_returned():
+    """torch.testing's defaults for the result's dtype (or the oracle's, if less precise): float32 rtol 1.3e-6,
+    atol 1e-5; float64 both 1e-7."""
     x = np.array([0.3, -1.7, 12.0])
-    perturbed = x * (1 + 1e-6)
-    check_close(perturbed, x.astype(np.float32), quiet=True)  # float32: rtol 1e-5
-    message = failure(perturbed, x)  # float64: rtol 1e-7
-    assert "relative error <= 1e-07" in message, message
+    check_close((x * (1 + 1e-6)).astype(np.float32), oracle(lambda: x), quiet=True)
+    message = failure((x * (1 + 1e-5)).astype(np.float32), oracle(lambda: x))
+    assert "<= 1e-05 + 1.3e-06 * |expected|" in message, message
+    message = failure(x * (1 + 1e-6), oracle(lambda: x))  # float64: 1e-7 both
+    assert "<= 1e-07 + 1e-07 * |expected|" in message, message
+    check_close(x * (1 + 1e-6), oracle(lambda: x.astype(np.float32)), quiet=True)  # float32's: the less precise
+
+
+def test_a_right_float32_log_softmax_passes_with_atol_scaled_by_the_logits():
+    """z - logsumexp(z) in float32 loses about |z| times float32's spacing: scale says so."""
+    z = (np.random.default_rng(0).normal(size=(64, 6)) * 100).astype(np.float32)
+    mine = z - (z.max(1, keepdims=True) + np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)))
+    expected = torch_result(F.log_softmax, z, dim=-1)
+    check_close(mine, expected, scale=np.abs(z).max(), check_dtype=True, quiet=True)
 
 
 def test_integer_results_compare_with_float_expectations():
@@ -195,9 +207,9 @@ def test_any_finite_array_matches_itself(x):
 
 @st.composite
 def arrays_not_near_zero(draw):
-    """A finite array with at least one element of magnitude in [1e-6, 1e300]."""
+    """A finite array with at least one element of magnitude in [1e-3, 1e300] (1e-3 of it is beyond atol)."""
     x = draw(finite_arrays.filter(lambda a: a.size > 0))
-    big = draw(st.floats(1e-6, 1e300)) * draw(st.sampled_from([-1.0, 1.0]))
+    big = draw(st.floats(1e-3, 1e300)) * draw(st.sampled_from([-1.0, 1.0]))
     flat = x.reshape(-1)
     flat[draw(st.integers(0, x.size - 1))] = big
     return x
@@ -216,7 +228,7 @@ def test_a_relative_error_of_1e_3_fails(x):
 @given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=5),
                   elements=st.floats(-1e-8, 1e-8)))
 def test_a_relative_error_of_1e_3_on_near_zero_values_is_within_atol(x):
-    """|x| <= 1e-8 makes the difference <= 1e-11, below the default atol of 1e-10."""
+    """|x| <= 1e-8 makes the difference <= 1e-11, below float64's default atol of 1e-7."""
     check_close(x * (1 + 1e-3), x, quiet=True)
 
 
@@ -243,7 +255,7 @@ def test_torch_result_equals_torch_on_tensors_and_keeps_float32():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(4, 3)).astype(np.float32)
     b = rng.normal(size=(4, 3)).astype(np.float32)
-    got = torch_result(F.mse_loss, a, b)
+    got = evaluate(torch_result(F.mse_loss, a, b))
     want = F.mse_loss(torch.from_numpy(a), torch.from_numpy(b)).numpy()
     assert isinstance(got, np.ndarray)
     assert got.dtype == np.float32
@@ -253,16 +265,16 @@ def test_torch_result_equals_torch_on_tensors_and_keeps_float32():
 
 def test_torch_result_keeps_float64():
     a, b = np.array([1.0, 2.0]), np.array([0.0, 4.0])
-    got = torch_result(F.mse_loss, a, b)
+    got = evaluate(torch_result(F.mse_loss, a, b))
     assert got.dtype == np.float64 and got == 2.5
 
 
 def test_torch_result_passes_keyword_arguments_through():
     z = np.arange(12.0).reshape(3, 4)[:, ::-1]  # not contiguous
-    got = torch_result(F.log_softmax, z, dim=-1)
+    got = evaluate(torch_result(F.log_softmax, z, dim=-1))
     want = F.log_softmax(torch.tensor(z.copy()), dim=-1).numpy()
     np.testing.assert_array_equal(got, want)
-    got0 = torch_result(F.log_softmax, z, dim=0)
+    got0 = evaluate(torch_result(F.log_softmax, z, dim=0))
     assert not np.allclose(got0, got)
     np.testing.assert_array_equal(got0, F.log_softmax(torch.tensor(z.copy()), dim=0).numpy())
 
@@ -278,12 +290,15 @@ def test_non_numeric_report_names_the_original_type():
 def test_a_tiny_expected_value_is_judged_by_the_absolute_tolerance(capsys):
     # 1e-12 vs 2e-12 is a relative error of 1 but far below atol: the worst is the other element
     check_close(np.array([2e-12, 1 + 1e-8]), np.array([1e-12, 1.0]))
-    assert "worst relative error 1.0e-08 (tolerance 1e-07)" in capsys.readouterr().out
+    assert "worst relative error 1.0e-08 (|got - expected| <= 1e-07 + 1e-07·|expected|)" in capsys.readouterr().out
 
 
-def test_a_zero_relative_tolerance_is_refused():
+def test_a_negative_tolerance_is_refused_and_zero_means_exact():
     with pytest.raises(ValueError, match="rtol"):
-        check_close(1.0, 1.0, rtol=0.0)
+        check_close(1.0, 1.0, rtol=-1.0)
+    check_close(3, oracle(lambda: 3), rtol=0.0, atol=0.0, quiet=True)
+    with pytest.raises(CheckFailed):
+        check_close(1.0 + 1e-15, oracle(lambda: 1.0), rtol=0.0, atol=0.0)
 
 
 def rmsprop_in_another_order(w, dw, config):
@@ -392,3 +407,14 @@ def test_check_update_keys_a_callable_hint_to_the_step_where_the_paths_part():
 
     with pytest.raises(CheckFailed, match=r"part at step 2 .*\n  hint: keyed to step 2$"):
         check_update(adam_without_increment, torch.optim.Adam, {"lr": 0.05}, hint=lambda step: f"keyed to step {step}")
+
+
+def test_topological_takes_any_order_with_parents_first_and_the_root_last():
+    from trainlab.verdicts import topological
+    graph = {"n": 4, "root": 3, "edges": np.array([[2, 0], [2, 1], [3, 2], [3, 2]])}   # 3 <- 2 <- (0, 1)
+    assert topological(np.array([0, 1, 2, 3]), graph).ok and topological([1, 0, 2, 3], graph).ok
+    assert "node 2 comes before its parent node 0" in topological([2, 0, 1, 3], graph).message
+    assert "node 3 comes before its parent node 2" in topological([0, 1, 3, 2], graph).message
+    assert "root must come last" in topological([0, 1, 3, 2], {**graph, "edges": np.array([[2, 0], [2, 1]])}).message
+    assert "each of its 4 nodes once" in topological([0, 0, 2, 3], graph).message
+    assert not topological([0, 1, 2, -1], graph).ok

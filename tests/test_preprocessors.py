@@ -5,7 +5,7 @@ hidden tests are cleared from test cells only, and a submission's script is show
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from autograder.preprocessors import ClearHiddenTestsOfTestCells, SanitiseSubmissionHtml, grader_words, judge
+from autograder.preprocessors import ClearHiddenTestsOfTestCells, SanitiseSubmissionHtml, grader_words
 
 SECRET = "check_against_reference(f, reference('01_losses', 'f'), SECRET_CASES)"
 HIDDEN_SOURCE = f"# Hidden tests (2 points)\n### BEGIN HIDDEN TESTS\n{SECRET}\n### END HIDDEN TESTS\n"
@@ -37,13 +37,6 @@ def test_hidden_test_outputs_keep_only_the_names_of_errors():
 def test_an_error_of_the_students_own_class_is_not_named(ename):
     (said,) = grader_words([error(ename, "")])
     assert said.ename == "an exception of your own" and ename not in str(said)
-
-
-def test_an_unreadable_result_is_named_by_its_type_only_when_that_is_a_name():
-    right = [{"name": "f (random)"}]
-    assert "but a Anything" in judge([{"actual": {"unreadable": "Anything"}}], right)
-    leak = judge([{"actual": {"unreadable": SECRET}}], right)
-    assert SECRET not in leak and "value of another kind" in leak
 
 
 def run(cells):

@@ -1,5 +1,6 @@
 """notebooks/ is what nbgrader generates from solutions/ now, and it gives nothing away."""
 
+import ast
 import json
 import os
 import subprocess
@@ -73,3 +74,53 @@ def test_student_notebooks_reveal_no_solution_hidden_test_or_quiz_key(chapter):
         released_lines = {line.strip() for cell in source["cells"] for line in "".join(cell["source"]).splitlines()}
         leaked = solution_lines(json.loads(path.read_text())) & released_lines
         assert not leaked, f"solution lines in the student notebook: {leaked}"
+
+
+# Every chapter's test cells follow the protocol of README's "How to write a test cell".
+CONVERTED = CHAPTERS
+CHECKS = {"check", "check_close", "check_equal"}
+ORACLES = {"oracle", "torch_result"}
+
+
+def called(node):
+    """The name a call calls (``f`` of ``f(...)`` or ``m.f(...)``), or None."""
+    if isinstance(node, ast.Call):
+        return node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+    return None
+
+
+def protocol_problems(source):
+    """What in a test cell's source breaks the protocol: asserts, plain expected values, oracle_uses_student."""
+    tree = ast.parse(source)
+    deferred = {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and called(node.value) in ORACLES
+                for target in node.targets if isinstance(target, ast.Name)}
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert) or isinstance(node, ast.Raise) and "AssertionError" in ast.unparse(node):
+            problems.append(f"line {node.lineno}: a verdict in the kernel: {ast.unparse(node)[:60]}")
+        if isinstance(node, ast.Call) and called(node) in CHECKS:
+            if any(keyword.arg == "oracle_uses_student" for keyword in node.keywords):
+                problems.append(f"line {node.lineno}: oracle_uses_student")
+            given = [keyword.value for keyword in node.keywords if keyword.arg == "expected"] or node.args[1:2]
+            for expected in given:
+                if not (called(expected) in ORACLES or isinstance(expected, ast.Name) and expected.id in deferred):
+                    problems.append(f"line {node.lineno}: a plain expected value: {ast.unparse(expected)[:60]}")
+    return problems
+
+
+@pytest.mark.parametrize("chapter", CONVERTED)
+def test_test_cells_defer_every_expected_value_and_make_no_verdict(chapter):
+    for path in (ROOT / "solutions" / chapter).glob("*.ipynb"):
+        for cell in json.loads(path.read_text())["cells"]:
+            marks = cell["metadata"].get("nbgrader", {})
+            if cell["cell_type"] == "code" and marks.get("grade") and not marks.get("solution"):
+                problems = protocol_problems("".join(cell["source"]))
+                assert not problems, f"{marks['grade_id']}: {problems}"
+
+
+def test_the_scan_finds_what_breaks_the_protocol():
+    assert protocol_problems("check_close(f(x), oracle(g, x))\ny = torch_result(h, x)\ncheck_close(f(x), y)") == []
+    found = protocol_problems("check_close(f(x), g(x))\nassert f(1) == 2\nraise AssertionError('no')\n"
+                              "check_equal(f(x), expected=3)\ncheck_close(a, b, oracle_uses_student=True)")
+    assert sorted(problem.split(":")[0] for problem in found) == ["line 1", "line 2", "line 3", "line 4", "line 5",
+                                                                  "line 5"], found

@@ -16,6 +16,8 @@ One module per concern:
 - ``trainlab.deepnet``   activation and gradient spread per layer of a deep MLP, and its widget
 - ``trainlab.livecurves`` loss and accuracy curves that grow while a model trains
 - ``trainlab.loopcheck`` checks of a training epoch and an evaluation, step by step
+- ``trainlab.seeded``    loaders and dropout whose randomness a test controls (chapter 6's same-seed tests)
+- ``trainlab.progressbar`` tqdm's progress bar, which leaves what it wraps alone (chapter 6)
 - ``trainlab.yours``     a student's own functions from an earlier chapter's notebook
 - ``trainlab.exercises`` each exercise of a notebook: pass / fail / not yet (``trainlab.progress()``)
 

@@ -11,21 +11,14 @@ results of its own run of the instructor notebook.
 import copy
 import functools
 import json
-import os
-from pathlib import Path
 
 from trainlab import records
-from trainlab.checks import WITHHELD, CheckFailed, check_close
+from trainlab.checks import CheckFailed, check, oracle
+from trainlab.records import solutions_dir  # noqa: F401  (where the reference comes from)
 
 
 class ReferenceWithheld(Exception):
     """Raised by the stand-in for a reference solution that the grader keeps out of the kernel."""
-
-
-def solutions_dir():
-    """Where the instructor notebooks live: $TRAINLAB_SOLUTIONS, else the course's solutions/."""
-    default = Path(__file__).resolve().parents[2] / "solutions"
-    return Path(os.environ.get("TRAINLAB_SOLUTIONS", default))
 
 
 @functools.cache
@@ -58,7 +51,7 @@ def reference(chapter, name):
 
     In a kernel the grader runs without the solutions in sight, a stand-in (see ``withheld``).
     """
-    if records.recording() and not solutions_dir().exists():
+    if records.graded():
         return withheld(chapter, name)
     namespace = _reference_namespace(chapter)
     if name not in namespace:
@@ -66,28 +59,26 @@ def reference(chapter, name):
     return namespace[name]
 
 
-def check_against_reference(student, ref, cases, *, name=None, **tolerances):
-    """Call ``student`` and ``ref`` on every case and check_close their results.
+def check_against_reference(student, ref, cases, *, name=None, comparison="close", **settings):
+    """Call ``student`` on every case and compare its result with ``ref``'s, deferred (an oracle).
 
     cases: {label: tuple of arguments}; arguments are copied per call, so neither
         function can change what the other sees.
-    tolerances: passed on to check_close (rtol, atol, check_dtype, hint).
-    Prints one line per case; raises CheckFailed naming the first case that fails. Where the
-    reference is withheld, only records the student's results, for the grader to compare.
+    comparison, settings: the comparison of trainlab.verdicts and its settings (rtol, atol, scale,
+        check_dtype, hint for ``close``); ``comparison="equal"`` for strings and exact data.
+    Prints one line per case; raises CheckFailed naming the first case that fails. In a graded
+    kernel the reference is never called: the checks record the student's results, for the grader.
     """
     __tracebackhide__ = True
     name = name or getattr(ref, "__name__", "function")
     for label, args in cases.items():
+        mine, theirs = copy.deepcopy(args), copy.deepcopy(args)
         try:
-            expected = ref(*copy.deepcopy(args))
-        except ReferenceWithheld:
-            expected = WITHHELD
-        try:
-            actual = student(*copy.deepcopy(args))
+            actual = student(*mine)
         except NotImplementedError:
             raise CheckFailed(f"✗ {name}: not implemented yet.") from None
         except Exception as error:
             raise CheckFailed(f"✗ {name} raised {type(error).__name__} on the case "
                               f"'{label}': {error}") from None
-        check_close(actual, expected, name=f"{name} ({label})", oracle="the reference solution",
-                    **tolerances)
+        check(actual, oracle(ref, *theirs), comparison=comparison, name=f"{name} ({label})",
+              oracle="the reference solution", **settings)

@@ -24,7 +24,7 @@ def follow(update, grad, w0, steps, config=None, lrs=None, along=None):
     w0: the start (it is not modified); config: hyperparameters (copied, not modified).
     lrs: optional learning rate per step (length ``steps``), set as ``config["lr"]``
         before each update: a learning-rate schedule.
-    along: optional path of shape (steps + 1, *w0.shape), an oracle's: update t then gets the
+    along: optional path of shape (steps + 1, *w0.shape) (e.g. ``glide``): update t then gets the
         gradient at ``along[t - 1]`` instead of at w. Two implementations of one optimizer fed
         the same gradients stay within rounding of each other; left to their own gradients,
         an optimizer that steps by about lr whatever the gradient's size (RMSprop, Adam near a
@@ -45,6 +45,17 @@ def follow(update, grad, w0, steps, config=None, lrs=None, along=None):
             if not np.all(np.isfinite(path[t])):
                 break
     return path
+
+
+def glide(w0, steps, target=0.0, rate=0.97):
+    """Points gliding from ``w0`` towards ``target``: row t is target + (w0 - target) * rate**t.
+
+    Shape (steps + 1, *w0.shape). As ``along`` for ``follow``, they make the gradients two
+    optimizers get the same at every step, whatever either did before (see follow).
+    """
+    w0 = np.asarray(w0, dtype=np.float64)
+    t = rate ** np.arange(steps + 1).reshape(-1, *[1] * w0.ndim)
+    return target + (w0 - target) * t
 
 
 # config keys -> the torch.optim argument each one sets
