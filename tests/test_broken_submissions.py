@@ -3,13 +3,9 @@ every submission earns its expected score, and its feedback says what went wrong
 get out of the sandbox leaves no trace; no feedback page holds a line of the hidden tests or script a
 student wrote."""
 
-import csv
 import html
-import os
 import re
 import socketserver
-import subprocess
-import sys
 import threading
 from html.parser import HTMLParser
 
@@ -17,7 +13,7 @@ import nbformat
 import pytest
 
 from autograder.broken import CASES, SOLUTION_SERVER
-from autograder.demo import submission
+from batch_grading import answer_sheet, environment, grade, hand_in
 from conftest import ROOT
 
 CHAPTER = "01_losses"
@@ -26,42 +22,15 @@ CHAPTER = "01_losses"
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     class_dir = tmp_path_factory.mktemp("broken")
-    # Low caps, which the cases in broken.py go just past (see its docstring), in a configuration file
-    # read before the course's.
-    settings = tmp_path_factory.mktemp("settings")
-    (settings / "nbgrader_config.py").write_text(
-        "c = get_config()  # noqa: F821\nc.SandboxProvisioner.memory = 10**9\n"
-        "c.SandboxProvisioner.processes = 64\nc.SandboxProvisioner.disk = 20 * 10**6\n")
-    env = os.environ | {"TRAINLAB_CLASS_DIR": str(class_dir), "TRAINLAB_RELEASE_DIR": str(class_dir / "release"),
-                        "TRAINLAB_CELL_TIMEOUT": "10",  # the infinite loop costs 10 s, not a minute
-                        "JUPYTER_CONFIG_PATH": f"{settings}{os.pathsep}{ROOT / 'autograder'}"}
-
-    def nbgrader(*args):
-        subprocess.run(["nbgrader", *args, "--log-level=ERROR"], cwd=ROOT, env=env, check=True, capture_output=True)
-
-    nbgrader("generate_assignment", CHAPTER, "--force")
-    release = nbformat.read(ROOT / "notebooks" / CHAPTER / "losses.ipynb", as_version=4)
-    solution = nbformat.read(ROOT / "solutions" / CHAPTER / "losses.ipynb", as_version=4)
-
-    def answers(**cells):
-        return submission(release, solution, {"base": "solution", "cells": cells})
-
+    # Low caps, which the cases in broken.py go just past (see its docstring); the infinite loop costs 10 s.
+    env = environment(class_dir, "c.SandboxProvisioner.memory = 10**9\nc.SandboxProvisioner.processes = 64\n"
+                      "c.SandboxProvisioner.disk = 20 * 10**6\n", tmp_path_factory.mktemp("settings"), cell_timeout=10)
+    answers = answer_sheet(env, CHAPTER)
     for case in CASES:
-        folder = class_dir / "submitted" / case["student"] / CHAPTER
-        folder.mkdir(parents=True)
-        (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
-        for name, text in case["files"](answers).items():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(text.replace("CLASS_DIR", str(class_dir)).replace("COURSE_DIR", str(ROOT)))
+        hand_in(class_dir, CHAPTER, case["student"], case["files"](answers))
     with RightMseServer() as callers:
-        run = subprocess.run([sys.executable, "autograder/parallel_autograde.py", CHAPTER], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=900)
-    print(run.stdout)
-    nbgrader("generate_feedback", CHAPTER)
-    nbgrader("export", "--to", str(class_dir / "grades.csv"))
-    with open(class_dir / "grades.csv") as f:
-        scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)}
-    return class_dir, run, scores, callers
+        run, scores = grade(class_dir, env, [CHAPTER])
+    return class_dir, run, {student: score for (_, student), score in scores.items()}, callers
 
 
 class RightMseServer(socketserver.TCPServer):
