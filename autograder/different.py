@@ -209,6 +209,12 @@ CHAPTER_6 = {
         "            sizes.append(len(y))\n            hits += int((logits.argmax(-1).cpu() == y).sum())\n"
         "    return float(np.average(losses, weights=sizes)), hits / sum(sizes)\n",
         "inference_mode, np.average with weights"),
+    "evaluate:float32 accuracy": (
+        "def evaluate(model, loader, loss_fn=F.cross_entropy):\n    model.eval()\n    total, accuracy, count = 0.0, 0.0, 0\n"
+        "    with torch.no_grad():\n        for x, y in loader:\n            logits = model(x)\n"
+        "            total += loss_fn(logits, y).item() * len(y)\n"
+        "            accuracy += (logits.argmax(1) == y).float().mean().item() * len(y)\n            count += len(y)\n"
+        "    return total / count, accuracy / count\n", "each batch's accuracy a float32 mean"),
     "fit": (
         "def fit(model, train_loader, val_loader, optimizer, scheduler, epochs, loss_fn=F.cross_entropy,\n"
         "        on_epoch_end=None, progress=True):\n"
@@ -373,6 +379,8 @@ TODAY = {
                                              "hidden_bce_gradient fail (TypeError), 3 points",
     ("06_training_loop", "fit"): "test_checkpoint makes one check per history key: one key more and the grader "
                                  "says it expected 6 checks and saw 7, 1 point",
+    ("06_training_loop", "evaluate:float32 accuracy"): "not graded yet on this branch (added with the rtol 1e-9 -> "
+                                                       "1e-6 fix of the accuracy checks, run in a plain kernel only)",
 }
 
 SOLUTIONS = {"01_losses": CHAPTER_1, "02_gradient_descent": CHAPTER_2, "03_optimizers": CHAPTER_3,

@@ -152,7 +152,8 @@ def check_evaluation(evaluate, seed=0):
                 oracle="the loss averaged over all 70 examples in evaluation mode",
                 hint="Average over examples, not batches: the last batch has 6 examples, not 16. "
                      "Add loss.item() * len(y) per batch and divide by the number of examples.")
-    check_close(result[1], accuracy, rtol=1e-9, name="accuracy", quiet=True,
+    # k / 70: float32's rounding (up to 6e-8 relative) passes, one example off (1.4e-2) does not
+    check_close(result[1], accuracy, rtol=1e-6, name="accuracy", quiet=True,
                 oracle="the fraction of examples whose largest logit is the label",
                 hint="Count (logits.argmax(dim=1) == y) over all batches and divide by the number of examples.")
     print(f"✓ evaluate: loss {result[0]:.4f} and accuracy {result[1]:.3f} over 70 examples, in evaluation "
