@@ -18,6 +18,11 @@ configuration, into the shared gradebook. A progress bar shows what is done and 
 - The gradebook stays consistent: students are created before the children start, and SQLite
   waits for its lock instead of failing (see ``db_url`` in nbgrader_config.py).
 
+- Errors that are not the students' go to the instructor: a configuration that does not load, a
+  gradebook that cannot be opened or lacks the assignment, instructor notebooks that are not where the
+  configuration says. They are found before anything is graded; the assignment's submissions are
+  not graded (no feedback page is written for them) and the cause is printed once per assignment.
+
 Exits with status 1 when a submission could not be graded; the table at the end says why.
 """
 
@@ -29,6 +34,7 @@ import os
 import signal
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import psutil
@@ -51,11 +57,76 @@ from autograder.submissions import (adopt_renamed_notebooks, expected_notebooks,
                                     write_failure_feedback)
 
 
+INSTRUCTOR_ERROR = "instructor error"
+
+
+class InstructorError(Exception):
+    """Nothing can be graded, for a reason the instructor must fix (the message says which)."""
+
+
 def course():
-    """nbgrader's API on the course, configured by autograder/nbgrader_config.py."""
+    """nbgrader's API on the course, configured by autograder/nbgrader_config.py.
+
+    A configuration file that does not load is an InstructorError (traitlets would log it and go on
+    with the defaults: no sandbox, another class folder).
+    """
     app = NbGraderApp()
-    app.load_config_file()
+    app.raise_config_file_errors = True
+    try:
+        app.load_config_file()
+    except Exception as error:
+        frames = [(frame.filename, frame.lineno) for frame in traceback.extract_tb(error.__traceback__)
+                  if frame.filename.endswith("_config.py")]
+        if isinstance(error, SyntaxError):
+            frames, error.filename = [(error.filename, error.lineno)], None  # its message names the file alone
+        where = "".join(f"{name}, line {line}: " for name, line in frames[-1:])
+        raise InstructorError(f"the configuration did not load: {where}{type(error).__name__}: {error}") from None
     return NbGraderAPI(config=app.config)
+
+
+def instructor_folders(api):
+    """The folders the grader reads instructor notebooks from: nbgrader's source directory, and those of the
+    course's preprocessors when the configuration names others."""
+    coursedir = api.coursedir
+    folders = [Path(coursedir.root) / coursedir.source_directory]
+    for section in ("RestoreGraderMarks", "JudgeTestCells"):
+        folder = api.config.get(section, {}).get("source_directory")
+        if folder:
+            folders.append(Path(coursedir.root) / folder)
+    return list(dict.fromkeys(folder.resolve() for folder in folders))
+
+
+def instructor_problems(api, assignments):
+    """{assignment: why} for those of ``assignments`` that cannot be graded for a reason that is the
+    instructor's: the gradebook, or the instructor notebooks."""
+    url = api.coursedir.db_url
+    try:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(url).render_as_string(hide_password=True)
+        with api.gradebook as gradebook:
+            known = {assignment.name: {notebook.name for notebook in assignment.notebooks}
+                     for assignment in gradebook.assignments}
+    except Exception as error:
+        return dict.fromkeys(assignments, f"the gradebook {url} could not be opened: {type(error).__name__}: {error}")
+    problems = {}
+    for assignment in assignments:
+        for folder in instructor_folders(api):
+            notebooks = {Path(name).stem for name in expected_notebooks(folder / assignment)}
+            if not folder.is_dir():
+                problems[assignment] = f"the instructor notebooks' folder {folder} does not exist"
+            elif not notebooks:
+                problems[assignment] = f"there is no instructor notebook in {folder / assignment}"
+            elif assignment not in known:
+                problems[assignment] = (f"the gradebook {url} has no assignment {assignment}: run `nbgrader "
+                                        f"generate_assignment {assignment}` (make release) with this class's gradebook")
+            elif notebooks - known[assignment]:
+                problems[assignment] = (f"the gradebook {url} lacks the notebook(s) {', '.join(sorted(notebooks - known[assignment]))} "
+                                        f"of {assignment}: run `nbgrader generate_assignment {assignment} --force`")
+            else:
+                continue
+            break
+    return problems
 
 
 def submissions(coursedir, assignments, students):
@@ -153,8 +224,13 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
     config_digest = fingerprint(*[path for path in configs if path.is_file()], HERE / "preprocessors.py",
                                 HERE / "sandbox.py", HERE / "settings.py", ROOT / "lib" / "trainlab")
 
+    pairs = submissions(coursedir, set(assignments), set(students))
+    blocked = instructor_problems(api, sorted({assignment for assignment, _ in pairs}))
+    results = {pair: (INSTRUCTOR_ERROR, 0.0, blocked[pair[0]]) for pair in pairs if pair[0] in blocked}
+    for assignment, why in blocked.items():
+        print(f"{assignment}: not graded, an instructor error: {why}")
     todo, skipped = [], 0
-    for assignment, student in submissions(coursedir, set(assignments), set(students)):
+    for assignment, student in [pair for pair in pairs if pair not in results]:
         source = Path(coursedir.root) / coursedir.source_directory / assignment
         folder = Path(coursedir.submitted_directory) / student / assignment
         key = f"{assignment}/{student}"
@@ -166,13 +242,14 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
         else:
             todo.append((assignment, student, key, digest))
 
-    with api.gradebook as gradebook:  # before the children: no two of them create the same student
-        for student in sorted({student for _, student, _, _ in todo}):
-            gradebook.update_or_create_student(student)
+    if todo:
+        with api.gradebook as gradebook:  # before the children: no two of them create the same student
+            for student in sorted({student for _, student, _, _ in todo}):
+                gradebook.update_or_create_student(student)
 
     workers = workers or 2 * (os.cpu_count() or 1)
     fork = multiprocessing.get_context("fork")
-    results, running, queue = {}, {}, list(todo)
+    running, queue = {}, list(todo)
     if skipped:
         print(f"{skipped} submission(s) unchanged since they were graded: skipped (--force grades them again)")
     bar = tqdm(total=len(todo), unit="notebook", desc="autograde", dynamic_ncols=True,
@@ -219,14 +296,25 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true", help="grade again what is already graded")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    results = run(args.assignments, args.student, args.workers, args.budget, args.force)
+    try:
+        results = run(args.assignments, args.student, args.workers, args.budget, args.force)
+    except InstructorError as error:
+        print(f"nothing graded, an instructor error: {error}")
+        return 1
     elapsed = time.perf_counter() - start
     problems = {key: result for key, result in results.items() if result[0] != "graded"}
+    blocked = {}
     for (assignment, student), (status, seconds, message) in sorted(problems.items()):
-        print(f"  {assignment} {student}: {status} after {seconds:.1f} s: {message}")
+        if status == INSTRUCTOR_ERROR:
+            blocked.setdefault((assignment, message), []).append(student)
+        else:
+            print(f"  {assignment} {student}: {status} after {seconds:.1f} s: {message}")
+    for (assignment, message), students in blocked.items():
+        print(f"  {assignment} ({len(students)} submission(s), no feedback written): {INSTRUCTOR_ERROR}: {message}")
+    tried = len(results) - sum(map(len, blocked.values()))
     if results:
-        print(f"graded {len(results) - len(problems)} of {len(results)} submissions in {elapsed:.1f} s "
-              f"({elapsed / len(results):.2f} s per notebook)")
+        print(f"graded {len(results) - len(problems)} of {len(results)} submissions in {elapsed:.1f} s"
+              + (f" ({elapsed / tried:.2f} s per notebook)" if tried else ""))
     return 1 if problems else 0
 
 

@@ -62,8 +62,8 @@ def explain_failure(folder, expected, status, seconds, log_tail):
         return (f"Grading stopped after {seconds:.0f} seconds: the notebook as a whole ran longer than the "
                 "grader allows. Look for a loop that never ends or work that takes minutes, and check that "
                 "Restart Kernel and Run All Cells finishes quickly on your computer.")
-    return (f"The grader could not run this notebook ({log_tail}). Your instructor has the details; check "
-            "that Restart Kernel and Run All Cells works on your computer, then ask.")
+    return (f"The grader could not run this notebook ({log_tail}). This says nothing about your work: your "
+            "instructor has the details and will tell you if you need to do anything.")
 
 
 def write_failure_feedback(submission, feedback_folder, expected, assignment, student, message):

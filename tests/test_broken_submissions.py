@@ -3,13 +3,9 @@ every submission earns its expected score, and its feedback says what went wrong
 get out of the sandbox leaves no trace; no feedback page holds a line of the hidden tests or script a
 student wrote."""
 
-import csv
 import html
-import os
 import re
 import socketserver
-import subprocess
-import sys
 import threading
 from html.parser import HTMLParser
 
@@ -17,7 +13,7 @@ import nbformat
 import pytest
 
 from autograder.broken import CASES, SOLUTION_SERVER
-from autograder.demo import submission
+from batch_grading import answer_sheet, grade, hand_in
 from conftest import ROOT, class_environment
 
 CHAPTER = "01_losses"
@@ -30,33 +26,12 @@ def graded(tmp_path_factory):
     # not a minute.
     env = class_environment(class_dir, **{"SandboxProvisioner.memory": 10**9, "SandboxProvisioner.processes": 64,
                                           "SandboxProvisioner.disk": 20 * 10**6, "Execute.timeout": 10})
-
-    def nbgrader(*args):
-        subprocess.run(["nbgrader", *args, "--log-level=ERROR"], cwd=ROOT, env=env, check=True, capture_output=True)
-
-    nbgrader("generate_assignment", CHAPTER, "--force")
-    release = nbformat.read(ROOT / "notebooks" / CHAPTER / "losses.ipynb", as_version=4)
-    solution = nbformat.read(ROOT / "solutions" / CHAPTER / "losses.ipynb", as_version=4)
-
-    def answers(**cells):
-        return submission(release, solution, {"base": "solution", "cells": cells})
-
+    answers = answer_sheet(env, CHAPTER)
     for case in CASES:
-        folder = class_dir / "submitted" / case["student"] / CHAPTER
-        folder.mkdir(parents=True)
-        (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
-        for name, text in case["files"](answers).items():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(text.replace("CLASS_DIR", str(class_dir)).replace("COURSE_DIR", str(ROOT)))
+        hand_in(class_dir, CHAPTER, case["student"], case["files"](answers))
     with RightMseServer() as callers:
-        run = subprocess.run([sys.executable, "autograder/parallel_autograde.py", CHAPTER], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=900)
-    print(run.stdout)
-    nbgrader("generate_feedback", CHAPTER)
-    nbgrader("export", "--to", str(class_dir / "grades.csv"))
-    with open(class_dir / "grades.csv") as f:
-        scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(f)}
-    return class_dir, run, scores, callers
+        run, scores = grade(class_dir, env, [CHAPTER])
+    return class_dir, run, {student: score for (_, student), score in scores.items()}, callers
 
 
 class RightMseServer(socketserver.TCPServer):

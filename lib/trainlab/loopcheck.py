@@ -188,7 +188,8 @@ def check_evaluation(evaluate, seed=0):
                 name="mean loss", oracle="the loss averaged over all 70 examples in evaluation mode",
                 hint="Average over examples, not batches: the last batch has 6 examples, not 16. "
                      "Add loss.item() * len(y) per batch and divide by the number of examples.")
-    check_close(_floats(pair[1:]), oracle(lambda: reference_evaluation(seed)[1:]),
+    # k / 70: float32's rounding (up to 6e-8 relative) passes, one example off (1.4e-2) does not
+    check_close(_floats(pair[1:]), oracle(lambda: reference_evaluation(seed)[1:]), rtol=1e-6,
                 name="accuracy", oracle="the fraction of examples whose largest logit is the label",
                 hint="Count (logits.argmax(dim=1) == y) over all batches and divide by the number of examples.")
 
