@@ -5,6 +5,7 @@ student a feedback page (autograder/parallel_autograde.py)."""
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -22,19 +23,19 @@ def hand_in(class_dir, *students):
         nbformat.write(nbformat.read(ROOT / "notebooks" / CHAPTER / NOTEBOOK, as_version=4), folder / NOTEBOOK)
 
 
-def environment(class_dir, settings=None, **options):
-    """The class's environment: its folder made with ``options`` ({"CourseDirectory.db_url": ...}), and a
-    configuration file ``settings`` read before the class's and the course's."""
+def environment(class_dir, **options):
+    """The class's environment, its folder made with ``options`` ({"CourseDirectory.db_url": ...})."""
     make_class(class_dir, **{"CourseDirectory.release_directory": str(class_dir / "release"), **options})
-    path = [str(class_dir), str(ROOT / "autograder")]
+    return os.environ | {"JUPYTER_CONFIG_PATH": f"{class_dir}{os.pathsep}{ROOT / 'autograder'}"}
+
+
+def autograde(env, settings=None):
+    """parallel_autograde on the class, with a configuration file ``settings`` read before the others."""
     if settings is not None:
-        (class_dir / "settings").mkdir()
-        (class_dir / "settings" / "nbgrader_config.py").write_text(settings)
-        path.insert(0, str(class_dir / "settings"))
-    return os.environ | {"JUPYTER_CONFIG_PATH": os.pathsep.join(path)}
-
-
-def autograde(env):
+        folder = Path(env["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0]) / "settings"
+        folder.mkdir()
+        (folder / "nbgrader_config.py").write_text(settings)
+        env = env | {"JUPYTER_CONFIG_PATH": f"{folder}{os.pathsep}{env['JUPYTER_CONFIG_PATH']}"}
     return subprocess.run([sys.executable, "autograder/parallel_autograde.py", CHAPTER], cwd=ROOT, text=True,
                           capture_output=True, timeout=300, env=env)
 
@@ -73,11 +74,12 @@ def test_an_instructor_error_is_told_to_the_instructor_once_and_to_no_student(ca
     make, cause = CASES[case]
     options = make(tmp_path)
     unreachable = "CourseDirectory.db_url" in options
-    env = environment(tmp_path, options.pop("settings", None), **options)
+    settings = options.pop("settings", None)
+    env = environment(tmp_path, **options)
     if case != "the gradebook lacks the assignment" and not unreachable:
         generate(env)
     hand_in(tmp_path, "ada", "bo")
-    run = autograde(env)
+    run = autograde(env, settings)
     cause = cause.format(class_dir=tmp_path)
     assert run.returncode == 1, run.stdout + run.stderr
     assert cause in run.stdout, run.stdout + run.stderr
