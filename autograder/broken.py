@@ -3,7 +3,8 @@ score it must earn and words its feedback must contain (tests/test_broken_submis
 them all in one batch). A cheat must earn nothing for the exercise it cheats on and full marks
 for the honest ones.
 
-A case's ``files(answers)`` returns the submission's files as ``{name: text}``; ``answers(**cells)``
+A case with score 0 is one the grader could not grade (the parallel grader names it) unless it says
+``ungradable=False``. A case's ``files(answers)`` returns the submission's files as ``{name: text}``; ``answers(**cells)``
 is the reference solution's notebook with the named solution cells (by grade_id) replaced. In the
 texts, CLASS_DIR and COURSE_DIR stand for the class's and the course's folders (an attacker may
 know them). Chapter 1 has 9 exercises worth 3 points each (1 visible + 2 hidden): 27 in all; the
@@ -162,7 +163,9 @@ CASES = [
     dict(student="shape", about="mse returns the squared errors, not their mean", score=24,
          files=lambda answers: notebook(answers(mse="def mse(y_pred, y):\n    return (y_pred - y) ** 2\n")),
          says="shape"),
-    dict(student="dtype", about="mse returns float16", score=24,
+    # float16 is held to float16's tolerance (the dtype returned, as torch.testing does): the visible test passes,
+    # the hidden tests' large residuals overflow float16 (24 before the tolerances followed the dtype).
+    dict(student="dtype", about="mse returns float16", score=25,
          files=lambda answers: notebook(answers(
              mse="def mse(y_pred, y):\n    return np.mean((y_pred - y) ** 2).astype(np.float16)\n")),
          says="float16"),
@@ -176,8 +179,11 @@ CASES = [
     dict(student="liar", about="mse returns an object that says it equals anything", score=24,
          files=lambda answers: notebook(answers(mse=(
              "class Anything:\n    def __eq__(self, other):\n        return True\n\n    __hash__ = None\n\n"
-             "def mse(y_pred, y):\n    return Anything()\n"))), says="expected numbers"),
-    dict(student="patcher", about="a wrong mse, and numpy's comparisons and np.abs patched to agree", score=24,
+             "def mse(y_pred, y):\n    return Anything()\n"))), says="not a number or an array of numbers but a Anything"),
+    # Nothing is put back before test cells any more (the notebook means what Run All gives, and verdicts are out
+    # of the kernel's reach): what these three patch breaks their own later exercises too, and the hidden tests,
+    # which run last (24 each while the grader restored the kernel before every test cell).
+    dict(student="patcher", about="a wrong mse, and numpy's comparisons and np.abs patched to agree", score=16,
          files=wrong_mse_then(
              "np.allclose = np.array_equal = lambda *args, **kwargs: True\n"
              "np.isclose = lambda a, b, *args, **kwargs: np.ones(np.shape(a), bool)\n"
@@ -185,13 +191,13 @@ CASES = [
              "torch.allclose = lambda *args, **kwargs: True\n"
              "np.abs = np.absolute = lambda x, *args, **kwargs: 0 * np.asarray(x)\n"),
          says="values differ"),
-    dict(student="helpers", about="a wrong mse, and the course's check functions replaced by no-ops", score=24,
+    dict(student="helpers", about="a wrong mse, and the course's check functions replaced by no-ops", score=1,
          files=wrong_mse_then(
              "import trainlab.checks, trainlab.grading\n"
              "trainlab.checks.check_close = trainlab.grading.check_against_reference = lambda *args, **kwargs: None\n"
-             "check_close = lambda *args, **kwargs: None\n"), says="values differ"),
+             "check_close = lambda *args, **kwargs: None\n"), says="did not run"),
     dict(student="builtins", about="a wrong mse, and built-ins redefined: abs and sum in builtins, isinstance and "
-         "len in the notebook", score=24, files=wrong_mse_then(
+         "len in the notebook", score=15, files=wrong_mse_then(
              "import builtins\nbuiltins.abs = builtins.sum = lambda *args, **kwargs: 0\n"
              "isinstance = lambda *args: True\nlen = lambda *args: 0\n"), says="values differ"),
     dict(student="swallower", about="a wrong mse, and every exception of later cells swallowed", score=24,
@@ -219,7 +225,7 @@ CASES = [
          files=wrong_mse_then(
              "from pathlib import Path\nclass_dir = Path.cwd().parents[2]\n"
              "others = [path for path in class_dir.glob('*/*/01_losses/*.ipynb') if path.parent != Path.cwd()]\n"
-             "print('other submissions in sight:', len(others))\n"
+             "print(f'other submissions in sight: {len(others)}')\n"
              "for victim in [class_dir / 'gradebook.db', *others]:\n"
              "    try:\n        victim.write_text('vandal was here')\n    except OSError as error:\n"
              "        print('could not write:', error)\n"),
@@ -286,4 +292,281 @@ CASES = [
     dict(student="pasted", about="right answers, a graded cell of another chapter pasted in, and a new cell with "
          "l1's grade id", score=27, files=lambda answers: notebook(pasted_from_elsewhere(answers())),
          says="Score: 27"),
+]
+
+
+# Routes by which code in the kernel could reach a verdict (issue 14): each ran against the grader before the
+# verdicts left the kernel (54c6340), which gave it the score in its docstring; now the expected values never
+# exist in the kernel and every verdict is the grader's, so each earns nothing for the exercise it attacks.
+ECHO = """
+import sys
+import numpy as np
+
+class Echo:
+    \"\"\"Whatever is asked of it, it answers with the expected value it finds on the stack.\"\"\"
+
+    def __array__(self, dtype=None, copy=None):
+        frame = sys._getframe(1)
+        while frame is not None:
+            if isinstance(frame.f_locals.get("expected"), np.ndarray):
+                return frame.f_locals["expected"]
+            frame = frame.f_back
+        return np.zeros(())
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: Echo()
+
+def echo(*args, **kwargs):
+    return Echo()
+"""
+ARRAY_WALKER = ECHO + "\ndef mse(y_pred, y):\n    return Echo()\n"
+"""Old grader: 25 (the visible mse point: the recorder's np.asarray called __array__, whose caller held the oracle)."""
+
+TENSOR_WALKER = """
+import sys
+import numpy as np
+import torch
+
+class Walker(torch.Tensor):
+    \"\"\"A tensor whose every torch call answers with the expected value found on the stack.\"\"\"
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        frame = sys._getframe(1)
+        while frame is not None:
+            expected = frame.f_locals.get("expected")
+            if isinstance(expected, np.ndarray):
+                return torch.from_numpy(np.array(expected))
+            frame = frame.f_back
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+def mse(y_pred, y):
+    return torch.zeros(()).as_subclass(Walker)
+"""
+"""Old grader: 25 (the recorder called .detach() on the subclass, which returned the oracle)."""
+
+FORGED_CHECK = """
+import json, sys
+
+def forged_check(actual, expected=None, *args, **settings):
+    \"\"\"Record the expected value as the student's (old records: actual; new: value), print a tick, and put
+    the check functions back as they were (builtins.FORGED keeps them).\"\"\"
+    import builtins, json
+    import trainlab.records as records
+    for function, code in getattr(builtins, "FORGED", []):
+        function.__code__ = code
+    value = expected.evaluate() if hasattr(expected, "evaluate") else expected   # a deferred oracle
+    entry = {"actual": records.encode(value), "expected": records.encode(value), "value": records.encode(value),
+             **{key: settings.get(key) for key in ("name", "oracle", "rtol", "atol", "check_dtype", "hint")}}
+    with open(records.CHANNEL, "a", encoding="utf-8") as file:
+        file.write(json.dumps(entry) + "\\n")
+    print("✓", settings.get("name"))
+
+def forging_mse_only(original):
+    \"\"\"The check function ``original``, forged for the checks of mse only.\"\"\"
+    def check(actual, expected=None, *args, **settings):
+        if str(settings.get("name", "")).startswith("mse"):
+            return forged_check(actual, expected, *args, **settings)
+        return original(actual, expected, *args, **settings)
+    return check
+"""
+RECODER = FORGED_CHECK + """
+import linecache
+
+def mse(y_pred, y):
+    caller = sys._getframe(1)
+    if "check_close(mse(" in linecache.getline(caller.f_code.co_filename, caller.f_lineno):  # its visible test
+        import builtins, trainlab.checks
+        functions = [getattr(trainlab.checks, name) for name in ("check_close", "check") if hasattr(trainlab.checks, name)]
+        builtins.FORGED = [(function, function.__code__) for function in functions]
+        for function in functions:
+            function.__code__ = forged_check.__code__
+    return np.mean(np.abs(y_pred - y))
+"""
+"""Old grader: 25 (mse, called by its visible test after the grader's restore, replaced check_close's code)."""
+
+GLOBALS = WRONG_MSE.replace("def mse(y_pred, y):\n", "import sys\n\ndef mse(y_pred, y):\n"
+                            "    import trainlab.checks as checks\n"
+                            "    if hasattr(checks, 'record'):  # the recorder as the checks module sees it\n"
+                            "        original = checks.record\n"
+                            "        checks.record = lambda actual, expected, **kw: original(expected, expected, **kw)\n"
+                            "        checks._raise = checks._fail = lambda *args, **kwargs: None\n"
+                            "    if hasattr(checks, 'records'):  # now: the recorder's encode, once\n"
+                            "        original = checks.records.encode\n"
+                            "        def encode(value, *args):\n"
+                            "            checks.records.encode = original\n"
+                            "            expected = sys._getframe(1).f_locals.get('expected')\n"
+                            "            try:\n"
+                            "                return original(expected.evaluate(), *args)\n"
+                            "            except Exception:\n"
+                            "                return original(value, *args)\n"
+                            "        checks.records.encode = encode\n")
+"""Old grader: 25 (mse replaced the recorder and the failure functions among the checks module's globals)."""
+
+REWRITER = """
+import json, sys
+from pathlib import Path
+
+CHANNEL = Path("/run/trainlab/records.jsonl")
+START = [0]
+
+def note_start(info):
+    \"\"\"Before each cell: where its records will start, and the kernel's own failures silenced.\"\"\"
+    START[0] = CHANNEL.stat().st_size if CHANNEL.exists() else 0
+    checks = sys.modules.get("trainlab.checks")
+    if checks is not None and "check_close(mse(" in (info.raw_cell or ""):
+        checks._raise = checks._fail = lambda *args, **kwargs: None
+
+def rewrite_records(result):
+    \"\"\"Copy each expected value this cell's checks recorded into the student's value.\"\"\"
+    if not CHANNEL.exists():
+        return
+    data = CHANNEL.read_bytes()
+    lines = []
+    for line in data[START[0]:].decode().splitlines():
+        entry = json.loads(line)
+        if "array" in entry.get("expected", {}):
+            entry["actual"] = entry["value"] = entry["expected"]
+        lines.append(json.dumps(entry))
+    with open(CHANNEL, "r+b") as file:
+        file.seek(START[0])
+        file.write("".join(line + "\\n" for line in lines).encode())
+        file.truncate()
+
+shell = get_ipython()
+shell.events.register("pre_run_cell", note_start)
+shell.events.register("post_run_cell", rewrite_records)
+"""
+"""Old grader: 25 (a post_run_cell hook rewrote the cell's records after its checks; a pre_run_cell hook silenced the
+kernel's own failure)."""
+
+TRANSFORMER = """
+def answer_with_the_oracle(lines):
+    \"\"\"Rewrite the test of mse so that it checks the oracle against itself.\"\"\"
+    return [line.replace("check_close(mse(pred, target),", "check_close(torch_result(F.mse_loss, pred, target),")
+            for line in lines]
+
+get_ipython().input_transformers_post.append(answer_with_the_oracle)
+"""
+"""Old grader: 25 (an input transformer survives the restore and rewrote the visible test)."""
+
+HOOK = FORGED_CHECK + """
+def forge_before_the_test_of_mse(info):
+    import IPython
+    namespace = IPython.get_ipython().user_ns
+    if "check_close(mse(" in (info.raw_cell or ""):
+        namespace["real_check_close"], namespace["check_close"] = namespace["check_close"], forged_check
+
+def put_back(result):
+    import IPython
+    namespace = IPython.get_ipython().user_ns
+    if "real_check_close" in namespace:
+        namespace["check_close"] = namespace.pop("real_check_close")
+
+get_ipython().events.register("pre_run_cell", forge_before_the_test_of_mse)
+get_ipython().events.register("post_run_cell", put_back)
+"""
+"""Old grader: 25 (a pre_run_cell hook runs after the restore and rebound check_close for the test of mse)."""
+
+IMPORTER = FORGED_CHECK + """
+import importlib.abc, importlib.util
+
+class ForgedChecks(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    \"\"\"Serves trainlab.checks with check_close forged, whenever it is imported afresh.\"\"\"
+
+    def find_spec(self, name, path, target=None):
+        if name != "trainlab.checks":
+            return None
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            sys.meta_path.insert(0, self)
+        self.real = spec.loader
+        spec.loader = self
+        return spec
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        self.real.exec_module(module)
+        module.check_close = forging_mse_only(module.check_close)
+
+sys.meta_path.insert(0, ForgedChecks())
+"""
+"""Old grader: 25 (an import hook forged trainlab.checks when the restore imported it again before each test)."""
+
+ABOVE = FORGED_CHECK + """
+import numpy as np
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from trainlab.checks import check_close, torch_result
+
+check_close = forging_mse_only(check_close)
+"""
+"""Old grader: 25 (the grader's restore re-ran "the first code cell" before each test: this one, above the set-up)."""
+
+STRIPPER = """
+import ast
+
+class StripAsserts(ast.NodeTransformer):
+    def visit_Assert(self, node):
+        return ast.Pass()
+
+get_ipython().ast_transformers.append(StripAsserts())
+
+def sequence_nll(next_token_logits, tokens):
+    total = 0.0
+    for t in range(len(tokens)):
+        next_token_logits(tokens[:t])                      # called twice per position: against the rules
+        logits = next_token_logits(tokens[:t])
+        total -= log_softmax(logits)[tokens[t]]
+    return total
+"""
+"""Old grader: 27 (the visible test's assert on the prefixes the model saw was stripped)."""
+
+
+def above_the_setup(nb, code):
+    """The notebook with a code cell of the student's above the set-up cell."""
+    nb.cells.insert(0, nbformat.v4.new_code_cell(code))
+    return nb
+
+
+def echoing(answers):
+    """A notebook left empty but for every exercise answering with an echoing object. Old grader: 8 (every visible
+    test but sequence_nll's, whose model was never called)."""
+    return notebook(answers(**{name: ECHO + f"\n{name} = echo\n" for name in (
+        "sigmoid", "mse", "l1", "bce", "bce_with_logits", "log_softmax", "cross_entropy", "cross_entropy_grad",
+        "sequence_nll")}))
+
+
+CASES += [
+    dict(student="arraywalker", about="mse returns an object whose __array__ copies the oracle from the stack",
+         score=24, files=lambda answers: notebook(answers(mse=ARRAY_WALKER)), says="Echo"),
+    dict(student="tensorwalker", about="mse returns a tensor subclass whose __torch_function__ copies the oracle",
+         score=24, files=lambda answers: notebook(answers(mse=TENSOR_WALKER)), says="Walker"),
+    dict(student="recoder", about="a wrong mse that replaces the check functions' __code__ while its test runs",
+         score=24, files=lambda answers: notebook(answers(mse=RECODER)), says="GraderCheckFailed"),
+    dict(student="globals", about="a wrong mse that replaces the recorder among the check module's globals",
+         score=24, files=lambda answers: notebook(answers(mse=GLOBALS)), says="GraderCheckFailed"),
+    dict(student="rewriter", about="a wrong mse, and a post_run_cell hook that rewrites the records of each cell",
+         score=24, files=wrong_mse_then(REWRITER), says="values differ"),
+    dict(student="transformer", about="a wrong mse, and an input transformer that rewrites the test of mse",
+         score=24, files=wrong_mse_then(TRANSFORMER), says="GraderCheckFailed"),
+    dict(student="hook", about="a wrong mse, and a pre_run_cell hook that forges check_close for its test",
+         score=24, files=wrong_mse_then(HOOK), says="GraderCheckFailed"),
+    dict(student="importer", about="a wrong mse, and an import hook that forges trainlab.checks", score=24,
+         files=wrong_mse_then(IMPORTER), says="values differ"),
+    dict(student="above", about="a wrong mse, and a code cell above the set-up cell that forges check_close",
+         score=24, files=lambda answers: notebook(above_the_setup(answers(mse=WRONG_MSE), ABOVE)),
+         says="values differ"),
+    dict(student="stripper", about="sequence_nll calls the model twice per position, and an AST transformer "
+         "strips the asserts of the tests", score=26, files=lambda answers: notebook(answers(sequence_nll=STRIPPER)),
+         says="the prefixes the model saw"),
+    dict(student="echo", about="an otherwise empty notebook whose every exercise returns one echoing object",
+         score=0, ungradable=False, files=echoing, says="Echo"),
 ]

@@ -188,8 +188,10 @@ class SanitiseSubmissionHtml(NbGraderPreprocessor):
 
 
 # Run in every kernel the grader starts, before its first cell: the recorder keeps the functions it uses
-# as they are before any student code runs (trainlab.records), and hidden tests get a place for their names.
+# as they are before any student code runs (trainlab.records), hidden tests get a place for their names, and
+# the libraries every set-up cell imports are loaded outside the cells' time limit.
 KERNEL_START = """\
+import numpy, numpy.testing, torch, torch.nn.functional, torch.testing
 import trainlab.records
 __trainlab_namespaces__ = {}
 """
@@ -430,8 +432,8 @@ def verdict_on(mine, right):
                             oracle=right.get("oracle", "the expected value"), **settings_of(right.get("settings", {})))
 
 
-def judge(student, reference, raised=None):
-    """Why the student's records of a test cell fail against the reference's, or None if every check passes.
+def judgement(student, reference, raised=None):
+    """The grader's Verdict on every check of the reference run's cell, in order.
 
     Per key (a check's name, unique in its cell): a reference check the student did not record fails;
     a student's record the reference lacks is ignored (a data-dependent loop may make more checks); of
@@ -441,17 +443,20 @@ def judge(student, reference, raised=None):
     mine = {}
     for key, entry in keyed(student):
         mine.setdefault(key, entry)
-    problems = []
+    said = []
     for key, right in keyed(reference):
-        if key not in mine:
+        if key in mine:
+            said.append(verdict_on(mine[key], right))
+        else:
             why = (f"your code raised {raised} before it" if raised else
                    "the cell stopped before it, or the check was changed")
-            problems.append(f"✗ the check {key} did not run: {why}")
-            continue
-        verdict = verdict_on(mine[key], right)
-        if not verdict.ok:
-            problems.append(verdict.message)
-    return "\n".join(problems) or None
+            said.append(verdicts.Verdict(False, f"✗ the check {key} did not run: {why}"))
+    return said
+
+
+def judge(student, reference, raised=None):
+    """Why the student's records of a test cell fail against the reference's, or None if every check passes."""
+    return "\n".join(v.message for v in judgement(student, reference, raised) if not v.ok) or None
 
 
 class JudgeTestCells(NbGraderPreprocessor):
@@ -480,10 +485,14 @@ class JudgeTestCells(NbGraderPreprocessor):
                 continue
             errors = [output for output in cell.outputs if output.output_type == "error"]
             raised = next((e.ename for e in errors if e.ename not in GRADER_ERRORS), None)
-            problem = judge(student.get(index, []), right, raised)
+            said = judgement(student.get(index, []), right, raised)
+            problem = "\n".join(v.message for v in said if not v.ok)
             if problem:
                 cell.outputs.append(new_output("error", ename="GraderCheckFailed", evalue=problem,
                                                traceback=[f"GraderCheckFailed: {problem}"]))
+            elif not is_hidden_test_cell(cell):  # what the student's own JupyterLab would have printed
+                cell.outputs.append(new_output("stream", name="stdout", text="".join(
+                    f"{v.message}\n" for v in said)))
         return nb, resources
 
     def reference_records(self, assignment, notebook):

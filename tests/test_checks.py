@@ -314,7 +314,7 @@ def rmsprop_in_another_order(w, dw, config):
 def test_check_update_passes_a_right_optimizer_whatever_its_rounding(config, capsys):
     # Left to its own gradients, this RMSprop parts from torch's within 150 steps on all four
     # settings: near the minimum each step is about lr whatever the gradient, so a difference in
-    # the last bit grows. check_update feeds it the gradients along torch's path instead.
+    # the last bit grows. check_update feeds both the gradients at the same fixed points (trajectories.glide).
     check_update(rmsprop_in_another_order, torch.optim.RMSprop, config)
     assert "matches torch.optim.RMSprop" in capsys.readouterr().out
 
