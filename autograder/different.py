@@ -6,10 +6,9 @@ operations, an equivalent formula, the notebook's own helpers or helpers of thei
 dict keys or state, list comprehensions, copies. Cases that do not interact share a notebook: NOTEBOOKS
 maps each chapter to its notebooks, each a list of cases.
 
-TODAY says why a case loses points with the grader of this branch, where it does: the fairness bugs
-of issue 14 (the set-up cell run again before every test cell rebinds a student's own names; a verdict
-that depends on how many checks a loop made). They must earn full marks once those are fixed: the
-test then expects full marks of every notebook, and fails (strict xfail) until a case's note is removed.
+Two of them lost points to the grader before its verdicts left the kernel (issue 14): a student's own
+``sigmoid`` in chapter 2 (the set-up cell, run again before each test cell, put scipy's back: 3 points)
+and a ``fit`` with one more history key in chapter 6 ("expected 6 checks and saw 7": 1 point).
 """
 
 import json
@@ -373,14 +372,6 @@ CHAPTER_5 = {
         "x * (gamma / rms), einsum"),
 }
 
-TODAY = {
-    ("02_gradient_descent", "bce_gradient"): "the set-up cell, run again before the test cells, puts scipy's "
-                                             "sigmoid in place of the student's own: test_bce_gradient and "
-                                             "hidden_bce_gradient fail (TypeError), 3 points",
-    ("06_training_loop", "fit"): "test_checkpoint makes one check per history key: one key more and the grader "
-                                 "says it expected 6 checks and saw 7, 1 point",
-}
-
 SOLUTIONS = {"01_losses": CHAPTER_1, "02_gradient_descent": CHAPTER_2, "03_optimizers": CHAPTER_3,
              "04_backprop": CHAPTER_4, "05_normalization": CHAPTER_5, "06_training_loop": CHAPTER_6}
 
@@ -397,14 +388,11 @@ def code(chapter, case):
 
 
 def notebooks(chapter):
-    """The chapter's cases packed into as few notebooks as can be, no two cases for the same cell in one. The
-    first holds only cases that earn full marks with this branch's grader; those that lose points today
-    (TODAY) go to the others."""
+    """The chapter's cases packed into as few notebooks as can be, no two cases for the same cell in one."""
     packed = [[]]
-    for case in sorted(SOLUTIONS[chapter], key=lambda case: (chapter, case) in TODAY):
-        today = (chapter, case) in TODAY
-        for number, notebook in enumerate(packed):
-            if not (today and number == 0) and cell_of(case) not in map(cell_of, notebook):
+    for case in SOLUTIONS[chapter]:
+        for notebook in packed:
+            if cell_of(case) not in map(cell_of, notebook):
                 notebook.append(case)
                 break
         else:

@@ -1,15 +1,12 @@
 """Right answers written differently (autograder/different.py) earn full marks: every visible and hidden
-check of their exercises passes. One parallel batch for every chapter (2-3 notebooks each).
-
-A notebook whose cases lose points with this branch's grader (autograder.different.TODAY) is a strict
-xfail: once the grader is fair to them it passes, and the test fails until their note is removed."""
+check of their exercises passes. One parallel batch for every chapter (2-3 notebooks each)."""
 
 import json
 
 import nbformat
 import pytest
 
-from autograder.different import NOTEBOOKS, SOLUTIONS, TODAY, cell_of, code
+from autograder.different import NOTEBOOKS, SOLUTIONS, cell_of, code
 from batch_grading import answer_sheet, grade, hand_in
 from conftest import ROOT, class_environment
 
@@ -59,13 +56,7 @@ def test_every_case_replaces_a_solution_cell_of_its_chapter():
             compile("\n".join(code(chapter, case) for case in cases), chapter, "exec")
 
 
-def xfail_today(key):
-    notes = [TODAY[key[0], case] for case in STUDENTS[key] if (key[0], case) in TODAY]
-    return pytest.param(key, id="/".join(key), marks=[pytest.mark.xfail(strict=True, reason="; ".join(notes))]
-                        if notes else [])
-
-
-@pytest.mark.parametrize("key", [xfail_today(key) for key in STUDENTS])
+@pytest.mark.parametrize("key", STUDENTS, ids="/".join)
 def test_a_right_answer_written_differently_earns_full_marks(key, graded):
     class_dir, run, scores = graded
     chapter, student = key
