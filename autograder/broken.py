@@ -544,7 +544,30 @@ def echoing(answers):
         "sequence_nll")}))
 
 
+MODER = """
+from IPython import get_ipython
+import trainlab.records as records, trainlab.verdicts as verdicts
+
+# While the test of mse runs, tell the checks this is the grader's run of the instructor notebook (so they
+# compute the oracle), let every comparison pass, and record the oracle's value as the student's.
+honest = records.graded, records.reference_run, records.write, verdicts.compare
+forged = ((lambda: False), (lambda: True),
+          lambda entry: honest[2]({"name": entry["name"], "value": entry.get("expected", entry["value"])}),
+          lambda *args, **kwargs: verdicts.Verdict(True, "✓ mse", None))
+
+def before(info):
+    records.graded, records.reference_run, records.write, verdicts.compare = (
+        forged if "check_close(mse(" in (info.raw_cell or "") else honest)
+
+get_ipython().events.register("pre_run_cell", before)
+"""
+"""Grader that sent test cells with their oracles to the kernel (before without_oracles): 25, the visible test of mse
+passed."""
+
+
 CASES += [
+    dict(student="moder", about="a wrong mse, then the recorder told it runs the instructor notebook and made to "
+         "record each oracle's value as the student's", score=24, files=wrong_mse_then(MODER), says="got None"),
     dict(student="arraywalker", about="mse returns an object whose __array__ copies the oracle from the stack",
          score=24, files=lambda answers: notebook(answers(mse=ARRAY_WALKER)), says="Echo"),
     dict(student="tensorwalker", about="mse returns a tensor subclass whose __torch_function__ copies the oracle",

@@ -196,7 +196,10 @@ CHAPTER_6 = {
         "        optimizer.step()\n        losses.append(float(loss))\n    return losses\n",
         "the notebook's own progress bar over the batches"),
     "train_one_epoch:own tqdm": (
-        "def tqdm(iterable, **options):  # my own progress bar: none\n    return iterable\n\n\n"
+        "class tqdm:  # my own progress bar: none\n"
+        "    def __init__(self, iterable, **options):\n        self.iterable = iterable\n\n"
+        "    def __iter__(self):\n        return iter(self.iterable)\n\n"
+        "    def set_postfix(self, **values):\n        pass\n\n\n"
         "def train_one_epoch(model, loader, optimizer, loss_fn=F.cross_entropy):\n    model.train()\n    losses = []\n"
         "    for x, y in tqdm(loader, leave=False):\n        optimizer.zero_grad()\n"
         "        loss = loss_fn(model(x), y)\n        loss.backward()\n        optimizer.step()\n"

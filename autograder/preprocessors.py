@@ -1,5 +1,6 @@
 """nbgrader preprocessors of the course, each doing one thing."""
 
+import ast
 import builtins
 import copy
 import fcntl
@@ -16,7 +17,7 @@ from nbconvert.filters.strings import clean_html
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Float, Integer, List, Unicode
+from traitlets import Bool, Float, Integer, List, Unicode
 
 from autograder.submissions import GRADER_NOTE
 from trainlab import records, verdicts
@@ -80,7 +81,13 @@ class ExecuteAfterCrashes(Execute):
 
     def run_again(self, index, resources):
         """Run cell ``index`` again in a new kernel, its outputs going nowhere."""
-        super().preprocess_cell(copy.deepcopy(self.nb.cells[index]), resources, index)
+        cell = copy.deepcopy(self.nb.cells[index])
+        cell.source = self.sent(cell)
+        super().preprocess_cell(cell, resources, index)
+
+    def sent(self, cell):
+        """The source the kernel gets of ``cell`` (subclasses hook in)."""
+        return cell.source
 
 
 class TruncateLongOutputs(NbGraderPreprocessor):
@@ -256,8 +263,12 @@ class RecordingExecute(ExecuteAfterCrashes):
     runs in the names the notebook had where its cell stands (a copy of the kernel's globals taken
     there), so it sees what it would have seen in place, and what it defines stays its own. The
     instructor's notebook runs the same way for the reference records.
+
+    In a student's kernel the test cells run without their oracles (:func:`without_oracles`): the
+    code that computes an expected value never reaches it, whatever student code does to the checks.
     """
 
+    withhold_oracles = Bool(True, help="Replace the oracles of test cells by None (False: the instructor's run).")
     show = List(Unicode(), help="Folders the kernel sees read-only besides Python and the course library "
                 "(see SandboxProvisioner.show).").tag(config=True)
     interrupt_grace = Float(5, help="Seconds a cell has to stop once the timeout interrupted it.").tag(config=True)
@@ -323,6 +334,19 @@ class RecordingExecute(ExecuteAfterCrashes):
                              "are not run", error)
 
     def run_and_record(self, cell, resources, index):
+        if is_test_cell(cell) and not self.running_hidden:
+            source, cell.source = cell.source, self.sent(cell)
+            try:
+                return self.run_and_record_as_sent(cell, resources, index)
+            finally:
+                cell.source = source
+        return self.run_and_record_as_sent(cell, resources, index)
+
+    def sent(self, cell):
+        """The source the kernel gets of ``cell``: a test cell's without its oracles in a student's kernel."""
+        return without_oracles(cell.source) if self.withhold_oracles and is_test_cell(cell) else cell.source
+
+    def run_and_record_as_sent(self, cell, resources, index):
         if self.halted(index):
             if cell.cell_type == "code":
                 cell.outputs = [new_output("error", ename="NotRun", evalue=self.stopped,
@@ -347,7 +371,7 @@ class RecordingExecute(ExecuteAfterCrashes):
     def run_hidden(self, cell, resources, index):
         """Run a hidden-test cell in the names kept where it stands (all of them, if a restart lost those)."""
         source, namespace = cell.source, f"__trainlab_namespaces__.get({index}, globals())"
-        cell.source = in_namespace(source, namespace)
+        cell.source = in_namespace(self.sent(cell), namespace)
         try:
             self.run_and_record(cell, resources, index)
         finally:
@@ -399,6 +423,41 @@ class RecordingExecute(ExecuteAfterCrashes):
             run_sync(self.km.shutdown_kernel)(now=True, restart=True)
 
 
+ORACLES = ("oracle", "torch_result")  # trainlab.checks' deferred expected values
+
+
+def without_oracles(source):
+    """``source`` with every call of an oracle (ORACLES) replaced by ``None``, on the same lines.
+
+    A check in a student's kernel records the student's value only and never evaluates its oracle;
+    here the oracle's code is not even sent, so student code that patches the checks cannot have it
+    evaluated and report its value as the student's. Source that does not parse is sent as it is.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    lines = source.encode().splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def span(node):  # ast's columns count UTF-8 bytes
+        return starts[node.lineno - 1] + node.col_offset, starts[node.end_lineno - 1] + node.end_col_offset
+
+    calls = sorted((span(node), node.end_lineno - node.lineno) for node in ast.walk(tree)
+                   if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ORACLES)
+    data, end_of_last = source.encode(), -1
+    outermost = []
+    for (start, end), newlines in calls:
+        if start >= end_of_last:
+            outermost.append((start, end, newlines))
+            end_of_last = end
+    for start, end, newlines in reversed(outermost):
+        data = data[:start] + b"None" + b"\n" * newlines + data[end:]
+    return data.decode()
+
+
 def in_namespace(code, namespace):
     """Code that runs ``code`` with the dict that the expression ``namespace`` gives as its globals."""
     return f"exec(compile({code!r}, '<hidden tests>', 'exec'), {namespace})"
@@ -424,8 +483,7 @@ def verdict_on(mine, right):
     actual = records.decode(mine.get("value"))
     if isinstance(actual, Unreadable) and not NAME.fullmatch(actual.type_name):  # the kernel's words
         actual = Unreadable("value of another kind")
-    source = mine if right.get("oracle_uses_student") else right
-    expected = records.decode(source.get("expected"))
+    expected = records.decode(right.get("expected"))
     if isinstance(expected, Unreadable):
         return verdicts.Verdict(False, f"✗ {right['name']}: the oracle's value could not be read")
     return verdicts.compare(right.get("comparison", "close"), actual, expected, name=right["name"],
@@ -467,8 +525,7 @@ class JudgeTestCells(NbGraderPreprocessor):
     ``cache_directory``). A test cell whose checks the judge rejects gets an error
     ``GraderCheckFailed`` with the grader's message, so it earns no points; the kernel never says
     a check passed (in a graded kernel checks record and judge nothing). An error the kernel raised
-    in a test cell (the student's code raised; until chapters 4-6 are converted, an ``assert``)
-    also fails it: it can only cost the student who caused it.
+    in a test cell (the student's code raised) also fails it: it can only cost the student who caused it.
     """
 
     source_directory = Unicode(help="the instructor notebooks: <source_directory>/<assignment>/").tag(config=True)
@@ -508,7 +565,7 @@ class JudgeTestCells(NbGraderPreprocessor):
             fcntl.flock(lock, fcntl.LOCK_EX)  # one grader computes them, the others wait and read
             if not cache.exists():
                 self.log.info("running %s to record the reference's checks", source)
-                instructor = RecordingExecute(config=self.config)  # the folders configured, and solutions/
+                instructor = RecordingExecute(config=self.config, withhold_oracles=False)  # and solutions/
                 instructor.show = [*instructor.show, str(Path(self.source_directory).resolve())]
                 executed, resources = instructor.preprocess(nbformat.read(source, as_version=4),
                                                             {"metadata": {"path": str(source.parent)}})

@@ -59,7 +59,7 @@ def oracle(fn, *args, **kwargs):
 
 
 def evaluate(expected):
-    """The value of a deferred oracle; a plain value as it is (accepted while chapters 4-6 are converted)."""
+    """The value of a deferred oracle (a plain value as it is: tests of the library pass those)."""
     return expected.evaluate() if isinstance(expected, Deferred) else expected
 
 
@@ -152,35 +152,30 @@ def settings_of(entry):
 
 
 def check(actual, expected=None, *, comparison="close", name="result", oracle="the expected value", quiet=False,
-          oracle_uses_student=False, **settings):
+          **settings):
     """Compare ``actual`` with the deferred ``expected`` by ``comparison`` (a name in trainlab.verdicts).
 
     Prints the ✓ line or raises CheckFailed with the ✗ report. In a graded kernel it records the
     student's value only (see the module's docstring). ``settings`` go to the comparison (rtol,
     atol, scale, check_dtype, hint, inputs for ``close``; hint for the others).
-    oracle_uses_student: (chapters 4-6 until converted) ``expected`` is a plain value computed from the
-        student's other results; the grader then takes it from the student's run.
     """
     __tracebackhide__ = True
     if comparison not in verdicts.COMPARISONS:
         raise ValueError(f"unknown comparison {comparison!r}: one of {sorted(verdicts.COMPARISONS)}")
     if records.graded():
         entry = {"name": name, "value": records.encode(actual)}  # first, before anything else runs
-        if oracle_uses_student:
-            entry["expected"] = records.encode(evaluate(expected))
         records.write(entry)
         if not quiet:
             print(f"• {name}: handed to the grader, which compares it with {oracle}")
         return
     expected = evaluate(expected)
-    if comparison in ("close", "path"):  # torch tensors as numpy arrays
+    if comparison in ("close", "path"):  # torch tensors (and a torch.Size) as numpy arrays
         actual = as_numpy(actual) if hasattr(actual, "detach") else actual
-        expected = as_numpy(expected) if hasattr(expected, "detach") else expected
+        expected = as_numpy(expected)
     verdict = verdicts.compare(comparison, actual, expected, name=name, oracle=oracle, **settings)
     if records.reference_run():
         records.write({"name": name, "value": records.encode(actual), "expected": records.encode(expected),
-                       "comparison": comparison, "oracle": oracle, "settings": _settings_entry(settings),
-                       "oracle_uses_student": oracle_uses_student})
+                       "comparison": comparison, "oracle": oracle, "settings": _settings_entry(settings)})
     if not verdict.ok:
         raise CheckFailed(verdict.message)
     if not quiet:
@@ -188,7 +183,7 @@ def check(actual, expected=None, *, comparison="close", name="result", oracle="t
 
 
 def check_close(actual, expected, *, name="result", oracle="the expected value", rtol=None, atol=None, scale=1.0,
-                check_dtype=False, hint=None, quiet=False, oracle_uses_student=False, inputs=None):
+                check_dtype=False, hint=None, quiet=False, inputs=None):
     """Check that ``actual`` equals the oracle ``expected`` within a tolerance (trainlab.verdicts.close).
 
     actual:   what the student's code returned (array-like of any shape, a scalar, a torch tensor).
@@ -203,7 +198,7 @@ def check_close(actual, expected, *, name="result", oracle="the expected value",
     """
     __tracebackhide__ = True
     check(actual, expected, comparison="close", name=name, oracle=oracle, quiet=quiet,
-          oracle_uses_student=oracle_uses_student, rtol=rtol, atol=atol, scale=scale, check_dtype=check_dtype,
+          rtol=rtol, atol=atol, scale=scale, check_dtype=check_dtype,
           hint=hint, inputs=inputs)
 
 
