@@ -567,7 +567,8 @@ passed."""
 
 CASES += [
     dict(student="moder", about="a wrong mse, then the recorder told it runs the instructor notebook and made to "
-         "record each oracle's value as the student's", score=24, files=wrong_mse_then(MODER), says="got None"),
+         "record each oracle's value as the student's", score=24, files=wrong_mse_then(MODER),
+         says="not a number or an array of numbers"),
     dict(student="arraywalker", about="mse returns an object whose __array__ copies the oracle from the stack",
          score=24, files=lambda answers: notebook(answers(mse=ARRAY_WALKER)), says="Echo"),
     dict(student="tensorwalker", about="mse returns a tensor subclass whose __torch_function__ copies the oracle",
