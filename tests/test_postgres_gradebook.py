@@ -16,7 +16,7 @@ import nbformat
 import psycopg
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, class_environment
 
 from autograder.demo import submission
 
