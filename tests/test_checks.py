@@ -1,4 +1,4 @@
-"""Tests of trainlab.checks: check_close's reports, tolerances, relative_error, torch_result."""
+"""Tests of trainlab.checks: check_close's reports, tolerances, torch_result."""
 
 
 import numpy as np
@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from trainlab.checks import CheckFailed, check_close, check_update, evaluate, oracle, relative_error, torch_result
+from trainlab.checks import CheckFailed, check_close, check_update, evaluate, oracle, torch_result
 
 FAST = settings(max_examples=50, deadline=None)
 
@@ -230,23 +230,6 @@ def test_a_relative_error_of_1e_3_fails(x):
 def test_a_relative_error_of_1e_3_on_near_zero_values_is_within_atol(x):
     """|x| <= 1e-8 makes the difference <= 1e-11, below float64's default atol of 1e-7."""
     check_close(x * (1 + 1e-3), x, quiet=True)
-
-
-@FAST
-@given(st.integers(0, 6).flatmap(lambda n: st.tuples(
-    hnp.arrays(np.float64, n, elements=st.floats(-1e6, 1e6)),
-    hnp.arrays(np.float64, n, elements=st.floats(-1e6, 1e6) | st.just(0.0)))))
-def test_relative_error_matches_the_direct_formula(pair):
-    actual, expected = pair
-    direct = np.array([abs(a - e) / abs(e) if e != 0 else abs(a - e)
-                       for a, e in zip(actual.tolist(), expected.tolist())], dtype=np.float64)
-    got = relative_error(actual, expected)
-    assert got.shape == actual.shape
-    assert np.array_equal(got, direct), f"actual={actual!r} expected={expected!r}: {got!r} != {direct!r}"
-
-
-def test_relative_error_of_equal_infinities_is_zero():
-    assert relative_error(np.array([np.inf, -np.inf]), np.array([np.inf, -np.inf])).tolist() == [0.0, 0.0]
 
 
 # --- torch_result ------------------------------------------------------------------------

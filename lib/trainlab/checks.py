@@ -126,15 +126,6 @@ def _cell_name(filename):
     return " ".join(name) if name else f"File {filename}"
 
 
-def relative_error(actual, expected, floor=0.0):
-    """Elementwise |actual - expected| / max(|expected|, floor); the absolute error where that is 0."""
-    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        diff = np.where(actual == expected, 0.0, np.abs(actual - expected))  # inf == inf
-        scale = np.maximum(np.abs(expected), floor)
-        return np.where(scale > 0, diff / np.where(scale > 0, scale, 1.0), diff)
-
-
 def _settings_entry(settings):
     """The settings as JSON: arrays of ``inputs`` as records' data."""
     entry = dict(settings)
