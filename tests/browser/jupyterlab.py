@@ -64,15 +64,22 @@ window.course = {
               errors: outputs.filter(o => o.output_type === 'error').map(o => ({name: o.ename, value: o.evalue}))};
     });
   },
-  // widget outputs in the notebook's model, and the views the page shows for them
+  // widget outputs in the notebook's model, and the views the page shows for them; `missing` lists the
+  // cells with fewer views than widget outputs, and each of them is scrolled to, as a reader would
   widgets(path) {
-    const panel = this.panel(path), node = panel.content.node;
-    const outputs = panel.content.widgets.filter(cell => cell.model.type === 'code')
-      .flatMap(cell => cell.model.outputs.toJSON());
+    const panel = this.panel(path), node = panel.content.node, missing = [];
+    let outputs = 0, views = 0;
+    panel.content.widgets.forEach((cell, index) => {
+      if (cell.model.type !== 'code') return;
+      const wanted = cell.model.outputs.toJSON()
+        .filter(o => o.data && o.data['application/vnd.jupyter.widget-view+json']).length;
+      const shown = [...cell.node.querySelectorAll('.jp-OutputArea-output.lm-Panel')]
+        .filter(output => output.querySelector(':scope > .lm-Widget')).length;
+      outputs += wanted; views += shown;
+      if (shown < wanted) { missing.push(index); cell.node.scrollIntoView({block: 'center'}); }
+    });
     return {
-      outputs: outputs.filter(o => o.data && o.data['application/vnd.jupyter.widget-view+json']).length,
-      views: [...node.querySelectorAll('.jp-OutputArea-output.lm-Panel')]
-        .filter(output => output.querySelector(':scope > .lm-Widget')).length,
+      outputs, views, missing,
       loading: node.textContent.split('Loading widget...').length - 1,
       failed: node.textContent.split('Error displaying widget').length - 1,
     };
@@ -178,7 +185,8 @@ class Notebook:
 
     def widgets(self, timeout=30):
         """Counts of widget outputs, their views, and "Loading widget..." and "Error displaying widget"
-        texts, once every output has its view (or after ``timeout`` seconds)."""
+        texts, and the cells still missing a view, once every output has its view (or after ``timeout``
+        seconds)."""
         self.page.wait_for_function("""([path, until]) => { const w = window.course.widgets(path);
                                        return (w.views === w.outputs && !w.loading) || Date.now() > until; }""",
                                     arg=[self.path, (time.time() + timeout) * 1000], polling=100,

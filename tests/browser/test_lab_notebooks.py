@@ -48,8 +48,10 @@ def test_notebook_runs_and_every_widget_renders(notebook, course, executed):
     with timed(f"{notebook}: widgets render"):
         widgets = ran.widgets()
     count = widgets["outputs"]
-    assert count > 0 and widgets == {"outputs": count, "views": count, "loading": 0, "failed": 0}, (
-        f"widget outputs, their views, 'Loading widget...' and 'Error displaying widget' texts: {widgets}")
+    assert count > 0 and widgets == {"outputs": count, "views": count, "missing": [], "loading": 0,
+                                    "failed": 0}, (
+        f"widget outputs, their views, cells without their views, 'Loading widget...' and 'Error displaying "
+        f"widget' texts: {widgets}")
 
     if notebook.startswith("solutions/"):
         first_widget = ran.panel.locator(".jp-OutputArea-output.lm-Panel").first
