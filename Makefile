@@ -85,7 +85,7 @@ zip-collect: class  ## submissions from an LMS: $(CLASS_DIR)/downloaded/<chapter
 	$(call each_chapter,$(ASSIGNMENT),nbgrader zip_collect $$chapter --force)
 
 autograde: class  ## grade the class in parallel, only what is new (FORCE=1: everything), with progress
-	python autograder/parallel_autograde.py $(ASSIGNMENT) $(if $(FORCE),--force)
+	python autograder/parallel_autograde.py $(ASSIGNMENT) $(if $(FORCE),--force) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 feedback: class  ## HTML feedback per student in $(CLASS_DIR)/feedback
 	$(call each_chapter,$(ASSIGNMENT),nbgrader generate_feedback $$chapter)

@@ -29,15 +29,12 @@ Exits with status 1 when a submission could not be graded; the table at the end 
 import argparse
 import hashlib
 import json
-import multiprocessing
 import os
-import signal
 import sys
 import time
 import traceback
 from pathlib import Path
 
-import psutil
 from tqdm import tqdm
 
 tqdm.monitor_interval = 0  # no monitor thread in a process that forks
@@ -53,11 +50,14 @@ from nbgrader.apps import NbGraderAPI  # noqa: E402  (after the environment: it 
 from nbgrader.apps.nbgraderapp import NbGraderApp  # noqa: E402
 
 from autograder.collecting import valid_student_id  # noqa: E402
+from autograder.preprocessors import JudgeTestCells  # noqa: E402
+from autograder.dask_grading import Refused, assignment_structure, grade, reference, regular_files, save, write_files  # noqa: E402
 from autograder.submissions import (adopt_renamed_notebooks, expected_notebooks, explain_failure,  # noqa: E402
                                     write_failure_feedback)
 
 
 INSTRUCTOR_ERROR = "instructor error"
+NOT_GRADED = "not graded"  # the grading machinery failed (a worker refused or was lost): no feedback page
 
 
 class InstructorError(Exception):
@@ -170,31 +170,6 @@ class State:
         partial.replace(self.path)
 
 
-def grade_one(assignment, student, log_path):
-    """Child process: nbgrader's autograde for one submission, its log in ``log_path``."""
-    os.setsid()  # its own process group, so that a stop reaches everything it started
-    with open(log_path, "w") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-    sys.stdout, sys.stderr = open(1, "w", buffering=1, closefd=False), open(2, "w", buffering=1, closefd=False)
-    NbGraderApp.launch_instance(argv=["autograde", assignment, "--student", student, "--force"])
-
-
-def stop(process):
-    """Kill a child and everything it started (its kernel runs in a session of its own)."""
-    try:
-        family = psutil.Process(process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        family = []
-    for member in family:
-        member.kill()
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.join()
-
-
 def last_error(log_path):
     """The last ERROR line of an nbgrader log, or its last line."""
     lines = [line for line in Path(log_path).read_text(errors="replace").splitlines() if line.strip()]
@@ -212,17 +187,50 @@ def explain(coursedir, assignment, student, status, seconds, log_tail):
     return message
 
 
-def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
-    """Grade every matching submission; return {(assignment, student): (status, seconds, message)}."""
+def instructor_side(api, assignment):
+    """What a worker needs of the instructor to grade ``assignment``, as bytes and plain data: the instructor
+    folder, the gradebook's structure of the assignment (no student data), the cached reference records and the
+    class's configuration files (the course's own is installed on the worker)."""
+    coursedir = api.coursedir
+    with api.gradebook as gradebook:
+        structure = assignment_structure(gradebook, assignment)
+    judge = JudgeTestCells(config=api.config)
+    caches = [judge.cache_file(assignment, Path(name).stem) for name in
+              expected_notebooks(Path(judge.source_directory) / assignment)] if judge.cache_directory else []
+    return {"source": regular_files(Path(coursedir.root) / coursedir.source_directory / assignment),
+            "structure": structure,
+            "records": {cache.name: cache.read_bytes() for cache in caches}
+            if caches and all(cache.is_file() for cache in caches) else {},
+            "configs": [path.read_bytes() for path in config_files() if path.parent.resolve() != HERE]}
+
+
+def config_files():
+    """The nbgrader_config.py files nbgrader reads, the one that wins first."""
+    return [path for folder in os.environ["JUPYTER_CONFIG_PATH"].split(os.pathsep)
+            if (path := Path(folder) / "nbgrader_config.py").is_file()]
+
+
+def dask_client(scheduler, workers):
+    """A client of the cluster at ``scheduler``, or of a LocalCluster of ``workers`` processes of one thread."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           worker_dashboard_address=None)
+    return Client(cluster)
+
+
+def run(assignments=(), students=(), workers=None, budget=600.0, force=False, scheduler=None):
+    """Grade every matching submission on Dask; return {(assignment, student): (status, seconds, message)}."""
     api = course()
     coursedir = api.coursedir
     class_dir = Path(coursedir.submitted_directory).parent
     logs = class_dir / "logs" / "autograde"
     logs.mkdir(parents=True, exist_ok=True)
     state = State(class_dir / "autograde_state.json")
-    configs = [Path(folder) / "nbgrader_config.py" for folder in os.environ["JUPYTER_CONFIG_PATH"].split(os.pathsep)]
-    config_digest = fingerprint(*[path for path in configs if path.is_file()], HERE / "preprocessors.py",
-                                HERE / "sandbox.py", HERE / "settings.py", ROOT / "lib" / "trainlab")
+    config_digest = fingerprint(*config_files(), HERE / "preprocessors.py", HERE / "sandbox.py",
+                                HERE / "settings.py", HERE / "dask_grading.py", ROOT / "lib" / "trainlab")
 
     pairs = submissions(coursedir, set(assignments), set(students))
     blocked = instructor_problems(api, sorted({assignment for assignment, _ in pairs}))
@@ -241,49 +249,79 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
             skipped += 1
         else:
             todo.append((assignment, student, key, digest))
-
-    if todo:
-        with api.gradebook as gradebook:  # before the children: no two of them create the same student
-            for student in sorted({student for _, student, _, _ in todo}):
-                gradebook.update_or_create_student(student)
-
-    workers = workers or 2 * (os.cpu_count() or 1)
-    fork = multiprocessing.get_context("fork")
-    running, queue = {}, list(todo)
     if skipped:
         print(f"{skipped} submission(s) unchanged since they were graded: skipped (--force grades them again)")
+    if not todo:
+        return results
+
+    from distributed import as_completed
+
+    sides = {assignment: instructor_side(api, assignment) for assignment in sorted({a for a, _, _, _ in todo})}
+    client = dask_client(scheduler, workers or 2 * (os.cpu_count() or 1))
     bar = tqdm(total=len(todo), unit="notebook", desc="autograde", dynamic_ncols=True,
                bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed, ETA {remaining} {postfix}")
-    while queue or running:
-        while queue and len(running) < workers:
-            assignment, student, key, digest = queue.pop(0)
-            log_path = logs / f"{assignment}.{student}.log"
-            process = fork.Process(target=grade_one, args=(assignment, student, log_path), daemon=False)
-            process.start()
-            running[process] = (assignment, student, key, digest, log_path, time.monotonic())
-        time.sleep(0.05)
-        for process, (assignment, student, key, digest, log_path, start) in list(running.items()):
-            seconds = time.monotonic() - start
-            if process.exitcode is None and seconds <= budget:
-                continue
-            if process.exitcode is None:
-                stop(process)
-                status, message = "over budget", ""
-            elif process.exitcode == 0:
-                status, message = "graded", ""
-            else:
-                status, message = "failed", last_error(log_path)
-            if status != "graded":
-                message = explain(coursedir, assignment, student, status, seconds, message)
-            process.close()
-            del running[process]
+    try:
+        references = {}  # per assignment: the cached records, or the task that records them once for all
+        for assignment, side in sides.items():
+            references[assignment] = side.pop("records") or client.submit(
+                reference, {"assignment": assignment, "budget": budget, **side}, pure=False)
+        futures = {}
+        for assignment, student, key, digest in todo:
+            task = {"assignment": assignment, "student": student, "budget": budget, **sides[assignment],
+                    "submission": regular_files(Path(coursedir.submitted_directory) / student / assignment)}
+            # pure=False: a task given again (FORCE=1, a worker lost) is graded again, never taken from a cache
+            futures[client.submit(grade, task, references[assignment], key=f"grade-{key}-{digest[:12]}", pure=False)] = (
+                assignment, student, key, digest)
+        for future in as_completed(futures):
+            assignment, student, key, digest = futures.pop(future)
+            status, seconds, message, worker = collect(api, assignment, student, future, logs)
             results[(assignment, student)] = (status, seconds, message)
-            state.record(key, status=status, fingerprint=digest, seconds=round(seconds, 2), message=message)
+            state.record(key, status=status, fingerprint=digest, seconds=round(seconds, 2), message=message,
+                         worker=worker)
             failures = sum(result[0] != "graded" for result in results.values())
             bar.set_postfix_str(f"({failures} not graded)" if failures else "")
             bar.update()
-    bar.close()
+        for assignment, records in references.items():
+            keep_records(api, assignment, records)
+    finally:
+        bar.close()
+        cluster = client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
     return results
+
+
+def keep_records(api, assignment, future):
+    """Put the reference records a worker computed in the class's cache (JudgeTestCells.cache_directory)."""
+    cache = JudgeTestCells(config=api.config).cache_directory
+    if cache and not isinstance(future, dict) and future.status == "finished":
+        write_files(Path(cache) / assignment, future.result())
+
+
+def collect(api, assignment, student, future, logs):
+    """Record one finished task in the class; (status, seconds, message, worker address)."""
+    from distributed import KilledWorker
+
+    coursedir = api.coursedir
+    try:
+        result = future.result()
+    except Refused as error:
+        return NOT_GRADED, 0.0, str(error), None
+    except KilledWorker as error:
+        return NOT_GRADED, 0.0, f"the workers that took it were lost: {error}", None
+    except Exception as error:  # the worker's failure, not the student's: no feedback page, tried again next time
+        return NOT_GRADED, 0.0, f"the worker failed: {type(error).__name__}: {error}", None
+    log_path = logs / f"{assignment}.{student}.log"
+    log_path.write_text(result["log"])
+    status, seconds = result["status"], result["seconds"]
+    save(api, assignment, student, result)
+    message = ""
+    if status == "failed":
+        message = last_error(log_path)
+    if status != "graded":
+        message = explain(coursedir, assignment, student, status, seconds, message)
+    return status, seconds, message, result["worker"]
 
 
 def main(argv=None):
@@ -293,11 +331,13 @@ def main(argv=None):
     parser.add_argument("--student", action="append", default=[], help="only this student (repeatable)")
     parser.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: 2 per core)")
     parser.add_argument("--budget", type=float, default=600.0, help="seconds one submission may take in all")
+    parser.add_argument("--scheduler", default=None, help="the Dask scheduler of an existing cluster "
+                        "(tcp://host:8786); default: a LocalCluster of --workers processes on this machine")
     parser.add_argument("--force", action="store_true", help="grade again what is already graded")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        results = run(args.assignments, args.student, args.workers, args.budget, args.force)
+        results = run(args.assignments, args.student, args.workers, args.budget, args.force, args.scheduler)
     except InstructorError as error:
         print(f"nothing graded, an instructor error: {error}")
         return 1

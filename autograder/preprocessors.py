@@ -552,14 +552,19 @@ class JudgeTestCells(NbGraderPreprocessor):
                     f"{v.message}\n" for v in said)))
         return nb, resources
 
-    def reference_records(self, assignment, notebook):
-        """{grade_id: records} of the instructor notebook's test cells, computed once and cached."""
+    def cache_file(self, assignment, notebook):
+        """Where the reference records of the instructor notebook are cached: named after what they depend on."""
         source = Path(self.source_directory) / assignment / f"{notebook}.ipynb"
         # the checks, and how the notebook is run, may change what is recorded
         library = sorted(Path(records.__file__).parent.glob("*.py"))
         inputs = [source, Path(__file__), *library]
         key = hashlib.sha256(b"".join(path.read_bytes() for path in inputs)).hexdigest()[:16]
-        cache = Path(self.cache_directory) / assignment / f"{notebook}.{key}.json"
+        return Path(self.cache_directory) / assignment / f"{notebook}.{key}.json"
+
+    def reference_records(self, assignment, notebook):
+        """{grade_id: records} of the instructor notebook's test cells, computed once and cached."""
+        source = Path(self.source_directory) / assignment / f"{notebook}.ipynb"
+        cache = self.cache_file(assignment, notebook)
         cache.parent.mkdir(parents=True, exist_ok=True)
         with open(cache.with_suffix(".lock"), "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one grader computes them, the others wait and read

@@ -1,0 +1,265 @@
+"""Grading a submission on a Dask worker that shares nothing with the class but the installed course.
+
+The coordinator (parallel_autograde.py) sends each task everything it needs as bytes: the submission's
+regular files, the assignment's instructor folder, the gradebook's structure of the assignment (its
+notebooks and cells, its due date: no student data), the cached reference records and the class's
+configuration files. ``grade`` (the task) makes a private course folder in the worker's working folder with a
+temporary SQLite gradebook built from that structure, runs nbgrader's own ``autograde`` there and returns
+the autograded folder's files, the reference records it computed and nbgrader's log. ``save`` (on the
+coordinator) writes the autograded folder and the gradebook's rows with nbgrader's own SaveAutoGrades and
+AssignLatePenalties: the coordinator is the only writer of the class folder and of the gradebook.
+
+A worker without bubblewrap refuses every task (``Refused``): the grader never runs student code
+unsandboxed.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COURSE_CONFIG = Path(__file__).resolve().parent  # the course's nbgrader_config.py, as installed on the worker
+MAX_FILE = 50 * 10**6  # bytes of one file sent or returned
+
+
+class Refused(RuntimeError):
+    """This worker cannot grade safely (the message says why); the task is the instructor's to place elsewhere."""
+
+
+def regular_files(folder, limit=MAX_FILE):
+    """{relative path: bytes} of the regular files under ``folder``: links are not followed, larger files skipped."""
+    folder, files = Path(folder), {}
+    for directory, names, filenames in os.walk(folder):  # os.walk does not descend into linked folders
+        names[:] = [name for name in names if name not in ("__pycache__", ".ipynb_checkpoints")]
+        for name in filenames:
+            path = Path(directory) / name
+            try:
+                descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:  # a link, or gone
+                continue
+            with os.fdopen(descriptor, "rb") as file:
+                info = os.fstat(file.fileno())
+                if (info.st_mode & 0o170000) == 0o100000 and info.st_size <= limit:
+                    files[str(path.relative_to(folder))] = file.read(limit + 1)[:limit]
+    return files
+
+
+def write_files(folder, files):
+    """Write {relative path: bytes} under ``folder`` (paths that would leave it are refused)."""
+    folder = Path(folder).resolve()
+    for name, data in files.items():
+        path = (folder / name).resolve()
+        if folder not in path.parents:
+            raise ValueError(f"{name!r} is not a path inside the folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def assignment_structure(gradebook, assignment):
+    """The gradebook's assignment ``assignment``: due date, notebooks and their cells, as plain data."""
+    found = gradebook.find_assignment(assignment)
+    graded = ("name", "max_score", "cell_type")
+    return {"duedate": found.duedate, "notebooks": [{
+        "name": notebook.name,
+        "grade_cells": [{key: getattr(cell, key) for key in graded} for cell in notebook.grade_cells],
+        "task_cells": [{key: getattr(cell, key) for key in graded} for cell in notebook.task_cells],
+        "solution_cells": [cell.name for cell in notebook.solution_cells],
+        "source_cells": [{key: getattr(cell, key) for key in ("name", "cell_type", "locked", "source", "checksum")}
+                         for cell in notebook.source_cells],
+    } for notebook in found.notebooks]}
+
+
+def make_gradebook(db_url, assignment, structure):
+    """A gradebook holding ``assignment`` as ``structure`` describes it (see assignment_structure)."""
+    import copy
+
+    from nbgrader.api import Gradebook
+
+    structure = copy.deepcopy(structure)
+    with Gradebook(db_url) as gradebook:
+        gradebook.update_or_create_assignment(assignment, duedate=structure["duedate"])
+        for notebook in structure["notebooks"]:
+            name = notebook["name"]
+            gradebook.update_or_create_notebook(name, assignment)
+            for cell in notebook["grade_cells"]:
+                gradebook.update_or_create_grade_cell(cell.pop("name"), name, assignment, **cell)
+            for cell in notebook["task_cells"]:
+                gradebook.update_or_create_task_cell(cell.pop("name"), name, assignment, **cell)
+            for cell in notebook["solution_cells"]:
+                gradebook.update_or_create_solution_cell(cell, name, assignment)
+            for cell in notebook["source_cells"]:
+                gradebook.update_or_create_source_cell(cell.pop("name"), name, assignment, **cell)
+
+
+def stop_group(process):
+    """Kill ``process``'s session (nbgrader and the kernels it started) and reap it."""
+    import psutil
+
+    try:
+        family = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        family = []
+    for member in family:
+        member.kill()
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def worker_place():
+    """(address, working folder) of the Dask worker running the task, or ("local", None) outside one."""
+    try:
+        from distributed import get_worker
+        worker = get_worker()
+        return worker.address, worker.local_directory
+    except (ImportError, ValueError):
+        return "local", None
+
+
+def refuse_unsandboxed(address, what):
+    if not shutil.which("bwrap"):
+        raise Refused(f"the worker {address} refuses to grade {what}: bubblewrap (bwrap) is not on its PATH, and "
+                      "the grader never runs student code unsandboxed (apt-get install bubblewrap on the worker's "
+                      "machine)")
+
+
+def course_folder(folder, task, records):
+    """Make the private course ``folder`` of ``task``; nbgrader's command-line settings and environment there."""
+    assignment = task["assignment"]
+    write_files(folder / "source" / assignment, task["source"])
+    write_files(folder / "reference_records" / assignment, records)
+    config_path = []
+    for number, config in enumerate(task["configs"]):
+        write_files(folder / "config" / str(number), {"nbgrader_config.py": config})
+        config_path.append(str(folder / "config" / str(number)))
+    db_url = f"sqlite:///{folder / 'gradebook.db'}"
+    environment = os.environ | {
+        "JUPYTER_CONFIG_PATH": os.pathsep.join([*config_path, str(COURSE_CONFIG)]),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader runs alembic
+    settings = [f"--CourseDirectory.root={folder}", "--CourseDirectory.source_directory=source",
+                f"--CourseDirectory.submitted_directory={folder / 'submitted'}",
+                f"--CourseDirectory.autograded_directory={folder / 'autograded'}",
+                f"--CourseDirectory.feedback_directory={folder / 'feedback'}",
+                f"--CourseDirectory.db_url={db_url}",
+                f"--RestoreGraderMarks.source_directory={folder / 'source'}",
+                f"--JudgeTestCells.source_directory={folder / 'source'}",
+                f"--JudgeTestCells.cache_directory={folder / 'reference_records'}"]
+    return settings, environment, db_url
+
+
+def run_within(command, folder, environment, budget):
+    """Run ``command`` in its own session for at most ``budget`` seconds; (exit code or None, seconds, log)."""
+    start = time.monotonic()
+    with open(folder / "run.log", "wb") as log:
+        process = subprocess.Popen(command, cwd=folder, env=environment, stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            code = process.wait(timeout=budget)
+        except subprocess.TimeoutExpired:
+            stop_group(process)
+            code = None
+    return code, time.monotonic() - start, (folder / "run.log").read_text(errors="replace")[-20000:]
+
+
+def reference(task):
+    """The Dask task that runs the instructor notebooks of ``task`` once: {name: bytes} of their reference records
+    (JudgeTestCells's cache), which every grading task of the assignment then receives."""
+    address, workspace = worker_place()
+    refuse_unsandboxed(address, f"the reference run of {task['assignment']}")
+    with tempfile.TemporaryDirectory(prefix=f"reference-{task['assignment']}-", dir=workspace) as folder:
+        folder = Path(folder)
+        settings, environment, _ = course_folder(folder, task, {})
+        code, _, log = run_within([sys.executable, "-m", "autograder.dask_grading", task["assignment"], *settings],
+                                  folder, environment, task["budget"])
+        if code != 0:
+            raise RuntimeError(f"the reference run of {task['assignment']} failed on {address}: {log[-2000:]}")
+        return regular_files(folder / "reference_records" / task["assignment"])
+
+
+def grade(task, records):
+    """The Dask task: grade one submission in a private course folder; return what the coordinator records.
+
+    ``task``: assignment, student, submission {path: bytes}, source {path: bytes}, structure (see
+    assignment_structure), configs [bytes of nbgrader_config.py, read before the course's], budget (seconds);
+    ``records``: {name: bytes} of the reference records. Returns status ("graded", "failed", "over budget"),
+    seconds, log, autograded {path: bytes} and the worker's address.
+    """
+    assignment, student = task["assignment"], task["student"]
+    address, workspace = worker_place()
+    refuse_unsandboxed(address, f"{assignment}/{student}")
+    with tempfile.TemporaryDirectory(prefix=f"grading-{assignment}-{student}-", dir=workspace) as folder:
+        folder = Path(folder)
+        settings, environment, db_url = course_folder(folder, task, records)
+        write_files(folder / "submitted" / student / assignment, task["submission"])
+        os.environ["PATH"] = environment["PATH"]  # the new gradebook runs alembic
+        make_gradebook(db_url, assignment, task["structure"])
+        code, seconds, log = run_within([sys.executable, "-m", "nbgrader", "autograde", assignment, "--student",
+                                         student, "--force", *settings], folder, environment, task["budget"])
+        status = "over budget" if code is None else "graded" if code == 0 else "failed"
+        autograded = folder / "autograded" / student / assignment
+        return {"status": status, "seconds": seconds, "worker": address, "log": log,
+                "autograded": regular_files(autograded) if status == "graded" else {}}
+
+
+def save(api, assignment, student, result):
+    """Record a graded submission in the class, as nbgrader's autograde would have: the autograded folder, the
+    submission (its timestamp, so late or not), a zero for each notebook not handed in, and each notebook's
+    grades and comments through nbgrader's SaveAutoGrades and AssignLatePenalties."""
+    import nbformat
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+
+    coursedir = api.coursedir
+    submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+    timestamp = coursedir.get_existing_timestamp(str(submitted))
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        gradebook.update_or_create_student(student)
+        gradebook.update_or_create_submission(assignment, student, **({"timestamp": timestamp} if timestamp else {}))
+        notebooks = [notebook.name for notebook in gradebook.find_assignment(assignment).notebooks]
+        for name in notebooks:
+            if not (submitted / f"{name}.ipynb").exists():
+                for grade in gradebook.find_submission_notebook(name, assignment, student).grades:
+                    grade.auto_score, grade.needs_manual_grade = 0, False
+                gradebook.db.commit()
+    if result["status"] != "graded":
+        return
+    autograded = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
+    if autograded.exists():
+        shutil.rmtree(autograded)
+    autograded.mkdir(parents=True)
+    write_files(autograded, result["autograded"])
+    for name in notebooks:
+        path = autograded / f"{name}.ipynb"
+        if not path.exists():
+            continue
+        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        resources = {"nbgrader": {"notebook": name, "assignment": assignment, "student": student,
+                                  "db_url": coursedir.db_url}}
+        for preprocessor in (SaveAutoGrades, AssignLatePenalties):
+            notebook, resources = preprocessor(config=api.config).preprocess(notebook, resources)
+
+
+def record_reference(argv):
+    """``python -m autograder.dask_grading ASSIGNMENT [--Section.trait=value ...]``: compute the reference records
+    of ASSIGNMENT's instructor notebooks into JudgeTestCells.cache_directory, with nbgrader's configuration."""
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
+    from autograder.preprocessors import JudgeTestCells
+
+    assignment, *settings = argv
+    app = NbGraderApp()
+    app.parse_command_line(settings)
+    app.load_config_file()
+    judge = JudgeTestCells(config=app.config)
+    for notebook in sorted(Path(judge.source_directory, assignment).glob("*.ipynb")):
+        judge.reference_records(assignment, notebook.stem)
+
+
+if __name__ == "__main__":
+    record_reference(sys.argv[1:])
