@@ -1,11 +1,14 @@
-"""Autograde a whole class in parallel, each submission by nbgrader's own ``autograde``.
+"""Autograde a whole class in parallel on Dask, each submission by nbgrader's own ``autograde``.
 
-    python autograder/parallel_autograde.py [ASSIGNMENT ...] [--workers N] [--budget SECONDS] [--force]
+    python autograder/parallel_autograde.py [ASSIGNMENT ...] [--workers N] [--scheduler tcp://host:8786]
+                                            [--budget SECONDS] [--force]
 
-nbgrader grades one submission at a time. Here a parent process imports nbgrader once and forks
-one child per submission (up to ``--workers`` at a time); each child runs the unchanged
-``nbgrader autograde ASSIGNMENT --student STUDENT --force`` in-process, with the course's
-configuration, into the shared gradebook. A progress bar shows what is done and the ETA.
+nbgrader grades one submission at a time. Here each submission is a task of ``dask.distributed``: on a
+LocalCluster of ``--workers`` processes of one thread on this machine, or on the existing cluster of
+``--scheduler``. A worker needs the course installed and nothing else: the task carries the submission and
+the instructor side as bytes, and the worker runs the unchanged ``nbgrader autograde`` in a private course
+folder (see dask_grading.py). This process, the coordinator, alone writes the class folder and the gradebook,
+with nbgrader's own SaveAutoGrades and AssignLatePenalties. A progress bar shows what is done and the ETA.
 
 - Budget: a submission that runs longer than ``--budget`` seconds in all (not per cell; nbgrader's
   Execute.timeout still limits each cell) is stopped, kernel included, and reported.
@@ -15,8 +18,10 @@ configuration, into the shared gradebook. A progress bar shows what is done and 
 - A notebook handed in under another name is graded as the one it stands for; a submission
   nbgrader cannot grade (not JSON, no notebook, over budget) gets a feedback page saying why
   (see submissions.py).
-- The gradebook stays consistent: students are created before the children start, and SQLite
-  waits for its lock instead of failing (see ``db_url`` in nbgrader_config.py).
+- The gradebook has one writer, this process; a worker lost in the middle of the class (killed, its machine
+  gone) loses nothing: the scheduler gives its tasks to another worker, and each result is recorded once.
+- A worker without bubblewrap refuses its tasks: they are reported as not graded (no feedback page) and
+  graded on the next run.
 
 - Errors that are not the students' go to the instructor: a configuration that does not load, a
   gradebook that cannot be opened or lacks the assignment, instructor notebooks that are not where the
@@ -37,7 +42,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-tqdm.monitor_interval = 0  # no monitor thread in a process that forks
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -329,7 +333,7 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("assignments", nargs="*", help="assignments to grade (default: every submitted one)")
     parser.add_argument("--student", action="append", default=[], help="only this student (repeatable)")
-    parser.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: 2 per core)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes of the LocalCluster: submissions graded at once (default: 2 per core)")
     parser.add_argument("--budget", type=float, default=600.0, help="seconds one submission may take in all")
     parser.add_argument("--scheduler", default=None, help="the Dask scheduler of an existing cluster "
                         "(tcp://host:8786); default: a LocalCluster of --workers processes on this machine")

@@ -134,10 +134,10 @@ def test_two_workers_one_killed_in_the_middle_grade_the_class_as_serial_nbgrader
     cluster.wait_for_workers(2)
     coordinator = autograde(class_dir, cluster.address)
     deadline = time.monotonic() + 300
-    while not list((cluster.folder / "doomed").glob("grading-*")):  # the doomed worker is grading someone
+    while not list((cluster.folder / "doomed").rglob("grading-*")):  # the doomed worker is grading someone
         assert time.monotonic() < deadline and coordinator.poll() is None, "the doomed worker got no submission"
         time.sleep(0.2)
-    in_flight = next((cluster.folder / "doomed").glob("grading-*")).name.split("-")[2]
+    in_flight = next((cluster.folder / "doomed").rglob("grading-*")).name.split("-")[2]
     time.sleep(3)  # in the middle of nbgrader's autograde
     kill_tree(doomed)
     output, _ = coordinator.communicate(timeout=600)

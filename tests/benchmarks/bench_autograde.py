@@ -5,14 +5,17 @@ Every student hands in every chapter (default: each chapter with sample submissi
 hands in the chapter's sample k mod (number of samples), so the class mixes right, empty and
 typical wrong answers. The same files are graded twice, in two class folders: by plain
 ``nbgrader autograde CHAPTER`` (one process per chapter, a submission at a time, as nbgrader
-does) and by ``autograder/parallel_autograde.py``. Prints the times, seconds per notebook, the
-throughput ratio, and whether both gradebooks hold the same scores; saves them for bench_table.py.
+does), by ``autograder/parallel_autograde.py`` (``make autograde``: a Dask LocalCluster on this machine) and by
+the same on an existing cluster of a ``dask scheduler`` and two ``dask worker`` processes (one thread each, each
+in its own working folder) on 127.0.0.1. Prints the times, seconds per notebook, the throughput ratios, and
+whether the three gradebooks hold the same scores; saves them for bench_table.py.
 """
 
 import argparse
 import csv
 import os
 import runpy
+import socket
 import subprocess
 import sys
 import time
@@ -64,6 +67,25 @@ def timed(command, class_dir):
     return time.perf_counter() - start
 
 
+def dask_workers(folder, count):
+    """A `dask scheduler` and ``count`` `dask worker` processes on 127.0.0.1: (address, processes)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    dask, processes = str(Path(sys.executable).parent / "dask"), []
+    commands = [[dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"]]
+    commands += [[dask, "worker", address, "--nthreads", "1", "--no-dashboard", "--local-directory",
+                  str(folder / f"worker{k}")] for k in range(count)]
+    for command in commands:
+        (folder / f"worker{len(processes)}").mkdir(parents=True, exist_ok=True)
+        processes.append(subprocess.Popen(command, cwd=folder / f"worker{len(processes)}", stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+    from distributed import Client
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(count, timeout=120)
+    return address, processes
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("chapters", nargs="*")
@@ -73,8 +95,8 @@ def main():
     chapters = args.chapters or sorted(p.stem for p in (ROOT / "autograder" / "samples").glob("[0-9]*.py"))
     out = Path(args.out)
     subprocess.run(["rm", "-rf", str(out)], check=True)
-    serial_dir, parallel_dir = out / "serial", out / "parallel"
-    for class_dir in (serial_dir, parallel_dir):
+    serial_dir, parallel_dir, dask_dir = out / "serial", out / "parallel", out / "dask"
+    for class_dir in (serial_dir, parallel_dir, dask_dir):
         make_class(class_dir, chapters, args.students)
     notebooks = args.students * sum(len(list((ROOT / "solutions" / c).glob("*.ipynb"))) for c in chapters)
     print(f"{args.students} students x {len(chapters)} chapters = {notebooks} notebooks, {os.cpu_count()} cores",
@@ -83,19 +105,33 @@ def main():
     serial = sum(timed(["nbgrader", "autograde", chapter], serial_dir) for chapter in chapters)
     print(f"serial nbgrader done in {serial:.0f} s", flush=True)
     parallel = timed([sys.executable, "autograder/parallel_autograde.py", *chapters], parallel_dir)
-    same = scores(serial_dir) == scores(parallel_dir)
+    print(f"make autograde done in {parallel:.0f} s", flush=True)
+    address, processes = dask_workers(out / "cluster", 2)
+    try:
+        two_workers = timed([sys.executable, "autograder/parallel_autograde.py", *chapters, "--scheduler", address],
+                            dask_dir)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait()
+    expected = scores(serial_dir)
+    same, dask_same = expected == scores(parallel_dir), expected == scores(dask_dir)
     save_record("autograde", {
         "students": args.students, "chapters": chapters, "notebooks": notebooks, "cores": os.cpu_count(),
         "serial_s": serial, "serial_s_per_notebook": serial / notebooks,
         "parallel_s": parallel, "parallel_s_per_notebook": parallel / notebooks,
-        "ratio": serial / parallel, "scores_identical": same})
+        "ratio": serial / parallel, "scores_identical": same,
+        "dask_workers": 2, "dask_s": two_workers, "dask_s_per_notebook": two_workers / notebooks,
+        "dask_ratio": serial / two_workers, "dask_scores_identical": dask_same})
 
     print(f"\n| grader | notebooks | total | per notebook | throughput |\n| :- | -: | -: | -: | -: |")
     print(f"| nbgrader autograde, serial | {notebooks} | {serial:.0f} s | {serial / notebooks:.2f} s | 1.00x |")
     print(f"| parallel_autograde.py | {notebooks} | {parallel:.0f} s | {parallel / notebooks:.2f} s | "
           f"{serial / parallel:.2f}x |")
-    print(f"\nscores identical: {'yes' if same else 'NO'}")
-    return 0 if same else 1
+    print(f"| two Dask workers (--scheduler) | {notebooks} | {two_workers:.0f} s | {two_workers / notebooks:.2f} s | "
+          f"{serial / two_workers:.2f}x |")
+    print(f"\nscores identical: make autograde {'yes' if same else 'NO'}, two Dask workers {'yes' if dask_same else 'NO'}")
+    return 0 if same and dask_same else 1
 
 
 if __name__ == "__main__":

@@ -49,7 +49,10 @@ def autograde_rows(record):
              f"{duration(record['serial_s_per_notebook'])} per notebook"),
             (f"autograde {graded}, parallel", duration(record["parallel_s"]),
              f"{duration(record['parallel_s_per_notebook'])} per notebook, {record['ratio']:.2f}x on "
-             f"{record['cores']} cores, scores identical: {'yes' if record['scores_identical'] else 'NO'}")]
+             f"{record['cores']} cores, scores identical: {'yes' if record['scores_identical'] else 'NO'}")] + ([
+            (f"autograde {graded}, {record['dask_workers']} Dask workers", duration(record["dask_s"]),
+             f"{duration(record['dask_s_per_notebook'])} per notebook, {record['dask_ratio']:.2f}x, "
+             f"scores identical: {'yes' if record['dask_scores_identical'] else 'NO'}")] if "dask_s" in record else [])
 
 
 # record name, its rows, what the table says without it

@@ -12,7 +12,9 @@ RECORDS = {
     "suite": {"wall_s": 1234.5, "passed": 310, "failed": 1, "error": 0, "skipped": 2, "command": "pytest"},
     "autograde": {"students": 2, "chapters": ["01_losses", "02_gradient_descent"], "notebooks": 4, "cores": 2,
                   "serial_s": 100.0, "serial_s_per_notebook": 25.0, "parallel_s": 40.0,
-                  "parallel_s_per_notebook": 10.0, "ratio": 2.5, "scores_identical": True},
+                  "parallel_s_per_notebook": 10.0, "ratio": 2.5, "scores_identical": True,
+                  "dask_workers": 2, "dask_s": 50.0, "dask_s_per_notebook": 12.5, "dask_ratio": 2.0,
+                  "dask_scores_identical": True},
 }
 
 
@@ -40,6 +42,8 @@ def test_each_record_is_shown_with_its_figures_and_date(tmp_path):
     assert "1234.5 s" in suite and "310 passed, 1 failed" in suite and "2026-01-02 03:04" in suite
     parallel = line(table, "autograde 2 students x 2 chapters = 4 notebooks, parallel")
     assert "40.0 s" in parallel and "2.50x" in parallel and "scores identical: yes" in parallel
+    dask = line(table, "autograde 2 students x 2 chapters = 4 notebooks, 2 Dask workers")
+    assert "50.0 s" in dask and "2.00x" in dask and "scores identical: yes" in dask
 
 
 def test_a_missing_record_names_the_command_that_makes_it(tmp_path):
