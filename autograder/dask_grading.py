@@ -80,6 +80,9 @@ def make_gradebook(db_url, assignment, structure):
     from nbgrader.api import Gradebook
 
     structure = copy.deepcopy(structure)
+    bin_folder = str(Path(sys.executable).parent)
+    if bin_folder not in os.environ.get("PATH", "").split(os.pathsep):  # a new gradebook runs alembic
+        os.environ["PATH"] = f"{bin_folder}{os.pathsep}{os.environ.get('PATH', '')}"
     with Gradebook(db_url) as gradebook:
         gradebook.update_or_create_assignment(assignment, duedate=structure["duedate"])
         for notebook in structure["notebooks"]:
@@ -179,7 +182,8 @@ def reference(task):
                                   folder, environment, task["budget"])
         if code != 0:
             raise RuntimeError(f"the reference run of {task['assignment']} failed on {address}: {log[-2000:]}")
-        return regular_files(folder / "reference_records" / task["assignment"])
+        return {name: data for name, data in regular_files(folder / "reference_records" / task["assignment"]).items()
+                if name.endswith(".json")}
 
 
 def grade(task, records):
@@ -197,7 +201,6 @@ def grade(task, records):
         folder = Path(folder)
         settings, environment, db_url = course_folder(folder, task, records)
         write_files(folder / "submitted" / student / assignment, task["submission"])
-        os.environ["PATH"] = environment["PATH"]  # the new gradebook runs alembic
         make_gradebook(db_url, assignment, task["structure"])
         code, seconds, log = run_within([sys.executable, "-m", "nbgrader", "autograde", assignment, "--student",
                                          student, "--force", *settings], folder, environment, task["budget"])

@@ -35,7 +35,9 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -54,8 +56,9 @@ from nbgrader.apps import NbGraderAPI  # noqa: E402  (after the environment: it 
 from nbgrader.apps.nbgraderapp import NbGraderApp  # noqa: E402
 
 from autograder.collecting import valid_student_id  # noqa: E402
+from autograder.dask_grading import (Refused, assignment_structure, grade, reference, regular_files, save,  # noqa: E402
+                                     write_files)
 from autograder.preprocessors import JudgeTestCells  # noqa: E402
-from autograder.dask_grading import Refused, assignment_structure, grade, reference, regular_files, save, write_files  # noqa: E402
 from autograder.submissions import (adopt_renamed_notebooks, expected_notebooks, explain_failure,  # noqa: E402
                                     write_failure_feedback)
 
@@ -214,14 +217,15 @@ def config_files():
             if (path := Path(folder) / "nbgrader_config.py").is_file()]
 
 
-def dask_client(scheduler, workers):
-    """A client of the cluster at ``scheduler``, or of a LocalCluster of ``workers`` processes of one thread."""
+def dask_client(scheduler, workers, folder):
+    """A client of the cluster at ``scheduler``, or of a LocalCluster of ``workers`` processes of one thread
+    working in ``folder``."""
     from distributed import Client, LocalCluster
 
     if scheduler:
         return Client(scheduler)
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           worker_dashboard_address=None)
+                           worker_dashboard_address=None, local_directory=folder)
     return Client(cluster)
 
 
@@ -261,7 +265,9 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
     from distributed import as_completed
 
     sides = {assignment: instructor_side(api, assignment) for assignment in sorted({a for a, _, _, _ in todo})}
-    client = dask_client(scheduler, workers or 2 * (os.cpu_count() or 1))
+    # the local workers' working folders: private to this run (another user's /tmp/dask-scratch-space is no use)
+    scratch = tempfile.mkdtemp(prefix="trainlab-dask-")
+    client = dask_client(scheduler, workers or 2 * (os.cpu_count() or 1), scratch)
     bar = tqdm(total=len(todo), unit="notebook", desc="autograde", dynamic_ncols=True,
                bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed, ETA {remaining} {postfix}")
     try:
@@ -293,6 +299,7 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
         client.close()
         if cluster is not None:
             cluster.close()
+        shutil.rmtree(scratch, ignore_errors=True)
     return results
 
 

@@ -100,8 +100,9 @@ def test_a_submission_over_budget_is_stopped_with_its_kernel_and_tried_again_nex
     assert result.returncode == 1
     assert "01_losses slow: over budget after 1" in result.stdout  # 10.x seconds
     left = [p.info for p in psutil.process_iter(["cmdline", "cwd", "status"]) if "ipykernel" in
-            " ".join(p.info["cmdline"] or []) and str(p.info["cwd"]).startswith(str(class_dir))
-            and p.info["status"] != psutil.STATUS_ZOMBIE]  # nbgrader runs kernels in the autograded folder
+            " ".join(p.info["cmdline"] or []) and (str(p.info["cwd"]).startswith(str(class_dir))
+                                                   or "/trainlab-dask-" in str(p.info["cwd"]))
+            and p.info["status"] != psutil.STATUS_ZOMBIE]  # nbgrader runs kernels in a Dask worker's folder
     assert not left, f"kernels left running: {left}"
 
     again = autograde(class_dir, "--budget", "5")  # not skipped: only graded submissions are
