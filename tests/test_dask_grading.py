@@ -65,10 +65,11 @@ class Cluster:
 def kill_tree(process):
     """Kill ``process`` and everything it started, as a machine that is switched off."""
     try:
-        family = psutil.Process(process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
+        parent = psutil.Process(process.pid)
+        family = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:  # killed already
         family = []
-    for member in [psutil.Process(process.pid), *family]:
+    for member in family:
         try:
             member.kill()
         except psutil.NoSuchProcess:
