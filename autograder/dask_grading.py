@@ -5,7 +5,8 @@ regular files, the assignment's instructor folder, the gradebook's structure of 
 notebooks and cells, its due date: no student data), the cached reference records and the class's
 configuration files. ``grade`` (the task) makes a private course folder in the worker's working folder with a
 temporary SQLite gradebook built from that structure, runs nbgrader's own ``autograde`` there and returns
-the autograded folder's files, the reference records it computed and nbgrader's log. ``save`` (on the
+the autograded folder's files and nbgrader's log. Where no reference records are cached, ``reference`` (a task
+run once per assignment) runs the instructor notebooks and hands its records to every ``grade``. ``save`` (on the
 coordinator) writes the autograded folder and the gradebook's rows with nbgrader's own SaveAutoGrades and
 AssignLatePenalties: the coordinator is the only writer of the class folder and of the gradebook.
 
@@ -126,6 +127,7 @@ def worker_place():
 
 
 def refuse_unsandboxed(address, what):
+    """Raise Refused where bubblewrap is missing: a kernel would start without the sandbox, or not at all."""
     if not shutil.which("bwrap"):
         raise Refused(f"the worker {address} refuses to grade {what}: bubblewrap (bwrap) is not on its PATH, and "
                       "the grader never runs student code unsandboxed (apt-get install bubblewrap on the worker's "
