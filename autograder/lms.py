@@ -5,7 +5,7 @@
 
 Each writes one row per student of the gradebook and one column per assignment, the score after
 nbgrader's late penalty (as ``nbgrader export`` computes it); a chapter not handed in is left empty
-(neither system changes a grade it is given no value for). nbgrader's student id is the login:
+(no grade rather than 0). nbgrader's student id is the login:
 Canvas's *SIS Login ID*, Moodle's *username*.
 """
 
@@ -41,7 +41,8 @@ class LmsExport(ExportPlugin):
     default_file = "grades.csv"
 
     def assignments(self, gradebook):
-        return [a for a in gradebook.assignments if not self.assignment or a.name in self.assignment]
+        return sorted((a for a in gradebook.assignments if not self.assignment or a.name in self.assignment),
+                      key=lambda a: a.name)
 
     def students(self, gradebook):
         return [s for s in gradebook.students if not self.student or s.id in self.student]

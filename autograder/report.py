@@ -149,8 +149,8 @@ class TestCell:
 
 
 def test_cell_pass_rates(gradebook, sources, assignments):
-    """A TestCell per test cell of every assignment, in the instructor notebook's order: how many graded
-    submissions earned its full points."""
+    """A TestCell per test cell of every assignment, in the instructor notebook's order: how many submissions
+    it graded (neither the autograder nor a person scored one nbgrader could not run) earned its full points."""
     rows = []
     for assignment in assignments:
         for notebook in sorted(assignment.notebooks, key=lambda n: n.name):
@@ -160,7 +160,8 @@ def test_cell_pass_rates(gradebook, sources, assignments):
             passed, graded = Counter(), Counter()
             for submitted in gradebook.notebook_submissions(notebook.name, assignment.name):
                 for grade in submitted.grades:
-                    if grade.cell_type == "code" and grade.max_score:
+                    scored = grade.auto_score is not None or grade.manual_score is not None
+                    if grade.cell_type == "code" and grade.max_score and scored:
                         graded[grade.name] += 1
                         passed[grade.name] += grade.score >= grade.max_score
             cells = sorted(notebook.grade_cells, key=lambda c: (order.get(c.name, len(order)), c.name))
@@ -179,16 +180,18 @@ class Failure:
     example: str      # the example student's message as it was
 
 
-def common_failures(sources, submissions, shown):
+def common_failures(sources, submissions, notebooks, shown):
     """The ``shown`` commonest normalised failure messages of each exercise, from the autograded notebooks'
-    test cells, with a count (one per test cell that failed so) and the first student (by id) to show it."""
+    test cells, with a count (of students: a message in two test cells of one exercise counts once) and the
+    first student (by id) to show it.
+    ``notebooks``: {assignment: its notebooks' names}."""
     found = defaultdict(list)  # (assignment, exercise, normalised) -> [(student, message)]
     for assignment, student in submissions:
-        for path in sorted((sources.autograded / student / assignment).glob("*.ipynb")):
-            notebook = read_notebook(path)
+        for name in notebooks[assignment]:
+            notebook = read_notebook(sources.autograded / student / assignment / f"{name}.ipynb")
             if notebook is None:
                 continue
-            instructor = read_notebook(sources.source / assignment / path.name)
+            instructor = read_notebook(sources.source / assignment / f"{name}.ipynb")
             owner = exercises(instructor) if instructor else {}
             for cell in filter(is_test_cell, notebook.cells):
                 message = failure_message(cell)
@@ -198,7 +201,8 @@ def common_failures(sources, submissions, shown):
     by_exercise = defaultdict(list)
     for (assignment, exercise, message), seen in found.items():
         student, example = min(seen)
-        by_exercise[(assignment, exercise)].append(Failure(assignment, exercise, message, len(seen), student, example))
+        by_exercise[(assignment, exercise)].append(
+            Failure(assignment, exercise, message, len({who for who, _ in seen}), student, example))
     return [failure for key in sorted(by_exercise)
             for failure in sorted(by_exercise[key], key=lambda f: (-f.count, f.message))[:shown]]
 
@@ -274,20 +278,21 @@ def fingerprint(code, k, boilerplate=()):
                            boilerplate=list(boilerplate), fp=io.StringIO(code))
 
 
-def similar_pairs(sources, submissions, threshold, k):
+def similar_pairs(sources, submissions, notebooks, threshold, k):
     """Pairs of students of one assignment whose solution cells (less the released starter code) share at
-    least ``threshold`` of one of the two's code."""
+    least ``threshold`` of one of the two's code. ``notebooks``: {assignment: its notebooks' names}."""
     by_assignment = defaultdict(list)
     for assignment, student in submissions:
         by_assignment[assignment].append(student)
     pairs = []
     for assignment, students in sorted(by_assignment.items()):
-        starter = [read_notebook(p) for p in sorted((sources.release / assignment).glob("*.ipynb"))]
+        starter = [read_notebook(sources.release / assignment / f"{name}.ipynb") for name in notebooks[assignment]]
         boilerplate = fingerprint("\n\n".join(solution_code(nb) for nb in starter if nb), k).hashes
         prints = {}
         for student in sorted(students):
-            notebooks = [read_notebook(p) for p in sorted((sources.autograded / student / assignment).glob("*.ipynb"))]
-            code = "\n\n".join(solution_code(nb) for nb in notebooks if nb)
+            handed_in = [read_notebook(sources.autograded / student / assignment / f"{name}.ipynb")
+                         for name in notebooks[assignment]]
+            code = "\n\n".join(solution_code(nb) for nb in handed_in if nb)
             if code.strip():
                 prints[student] = fingerprint(code, k, boilerplate)
         names = [s for s in prints if prints[s].token_coverage]  # those who wrote more than the starter code
@@ -365,9 +370,9 @@ The numbers are in <code>{{ csv_folder }}/</code>; grades for Canvas and Moodle 
 
 <h2 id="failures">Commonest failures of each exercise</h2>
 <p>Numbers are replaced by # so that the same failure with other values counts once.</p>
-<table><tr><th>chapter</th><th>exercise</th><th>count</th><th>message</th><th>for example</th></tr>
+<table><tr><th>chapter</th><th>exercise</th><th>students</th><th>message</th><th>for example</th></tr>
 {% for f in failures %}<tr><td>{{ f.assignment }}</td><td>{{ f.exercise }}</td><td class="n">{{ f.count }}</td>
-<td><code>{{ f.message }}</code></td><td>{{ who(f.example_student) }}</td></tr>
+<td><code>{{ f.message | truncate(300) }}</code></td><td>{{ who(f.example_student) }}</td></tr>
 {% else %}<tr><td colspan="5">no test cell failed</td></tr>{% endfor %}</table>
 
 <h2 id="problems">Missing, ungradable and late submissions</h2>
@@ -424,9 +429,10 @@ def build(api, settings, only=()):
             plugin(config=api.config, to=str(sources.class_dir / name), assignment=chapters).export(gradebook)
         histograms = score_histograms(scores, assignments)
         max_scores = {a.name: a.max_score for a in assignments}
+        notebooks = {a.name: sorted(n.name for n in a.notebooks) for a in assignments}
     graded = sorted(scores)
-    failures = common_failures(sources, graded, settings.failures_shown)
-    pairs = similar_pairs(sources, graded, settings.similarity_threshold, settings.noise_threshold)
+    failures = common_failures(sources, graded, notebooks, settings.failures_shown)
+    pairs = similar_pairs(sources, graded, notebooks, settings.similarity_threshold, settings.noise_threshold)
     times = grading_times(state, assignments)
 
     score_summary = []
