@@ -347,7 +347,8 @@ code, pre { font-size: 0.85em; white-space: pre-wrap; word-break: break-word; }
 nav a { margin-right: 1em; }
 </style></head><body>
 <h1>The class at a glance</h1>
-<p>{{ counts.students }} students, {{ counts.submissions }} graded submissions of {{ counts.assignments }} chapters.
+<p>{{ counts.students }} students, {{ counts.submissions }} submissions of {{ counts.assignments }} chapters in the gradebook
+({{ counts.ungradable }} of them could not be graded: they count as 0 here and in the exports, as in nbgrader's).
 The numbers are in <code>{{ csv_folder }}/</code>; grades for Canvas and Moodle in
 <code>{{ canvas }}</code> and <code>{{ moodle }}</code>.</p>
 {% macro who(student) %}{{ student }}{% if names.get(student) %} ({{ names[student] }}){% endif %}{% endmacro %}
@@ -377,7 +378,11 @@ The numbers are in <code>{{ csv_folder }}/</code>; grades for Canvas and Moodle 
 
 <h2 id="problems">Missing, ungradable and late submissions</h2>
 {% for kind, rows in problems %}<h3>{{ kind }} ({{ rows | length }})</h3>
-{% if rows %}<table><tr><th>chapter</th><th>student</th><th>detail</th></tr>
+{% if rows and kind == "missing" %}<table><tr><th>chapter</th><th>students without a submission</th></tr>
+{% for chapter, missing in rows | groupby("assignment") %}<tr><td>{{ chapter }}</td>
+<td>{% for p in missing %}{{ who(p.student) }}{% if not loop.last %}, {% endif %}{% endfor %}</td></tr>
+{% endfor %}</table>
+{% elif rows %}<table><tr><th>chapter</th><th>student</th><th>detail</th></tr>
 {% for p in rows %}<tr><td>{{ p.assignment }}</td><td>{{ who(p.student) }}</td><td>{{ p.detail }}</td></tr>
 {% endfor %}</table>{% else %}<p>none</p>{% endif %}
 {% endfor %}
@@ -459,7 +464,8 @@ def build(api, settings, only=()):
 
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     page = environment.from_string(PAGE).render(
-        counts=dict(students=n_students, submissions=len(scores), assignments=len(assignments)),
+        counts=dict(students=n_students, submissions=len(scores), assignments=len(assignments),
+                    ungradable=sum(p.kind == "ungradable" and (p.assignment, p.student) in scores for p in found)),
         csv_folder=out, canvas=sources.class_dir / "grades_canvas.csv", moodle=sources.class_dir / "grades_moodle.csv",
         histograms=base64.b64encode(histograms).decode(), score_summary=score_summary, test_cells=test_cells,
         failures=failures, problems=[(kind, [p for p in found if p.kind == kind])
