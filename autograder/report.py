@@ -119,16 +119,14 @@ class Sources:
     """Where the class's files are."""
     source: Path      # instructor notebooks: <source>/<assignment>/*.ipynb
     release: Path     # student notebooks as released: <release>/<assignment>/*.ipynb
-    submitted: Path   # <submitted>/<student>/<assignment>/
     autograded: Path  # <autograded>/<student>/<assignment>/*.ipynb
-    class_dir: Path
+    class_dir: Path   # the folder of the submissions, the gradebook and autograde_state.json
 
     @classmethod
     def of(cls, coursedir):
         root = Path(coursedir.root)
-        submitted = root / coursedir.submitted_directory
-        return cls(root / coursedir.source_directory, root / coursedir.release_directory, submitted,
-                   root / coursedir.autograded_directory, submitted.parent)
+        return cls(root / coursedir.source_directory, root / coursedir.release_directory,
+                   root / coursedir.autograded_directory, (root / coursedir.submitted_directory).parent)
 
 
 # -- the figures ---------------------------------------------------------------------------------------------
@@ -416,7 +414,8 @@ def rows_of(items):
 
 
 def build(api, settings, only=()):
-    """Write <class>/report.html, <class>/report/*.csv and the Canvas and Moodle grades; return the figures."""
+    """Write <class>/report.html, <class>/report/*.csv and the Canvas and Moodle grades (of ``only``, or every
+    assignment of the gradebook)."""
     sources = Sources.of(api.coursedir)
     out = sources.class_dir / "report"
     out.mkdir(exist_ok=True)
@@ -472,7 +471,6 @@ def build(api, settings, only=()):
                                      for kind in ("missing", "ungradable", "late")],
         times=time_summary, threshold=settings.similarity_threshold, pairs=pairs, names=names)
     (sources.class_dir / "report.html").write_text(page)
-    return dict(scores=scores, test_cells=test_cells, failures=failures, problems=found, times=times, pairs=pairs)
 
 
 def main(argv=None):
