@@ -3,6 +3,7 @@ suite's wall time (build/bench/suite.json, shown by tests/benchmarks/bench_table
 
 import os
 import shlex
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +34,18 @@ def class_environment(class_dir, **settings):
     make_class(class_dir, **{"CourseDirectory.release_directory": str(Path(class_dir) / "release"),
                              "JudgeTestCells.cache_directory": REFERENCE_RECORDS, **settings})
     return os.environ | {"JUPYTER_CONFIG_PATH": f"{class_dir}{os.pathsep}{ROOT / 'autograder'}"}
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The class of `make demo` (autograder/demo.py), graded once per session: tests read it, never change it."""
+    out = tmp_path_factory.mktemp("demo")
+    result = subprocess.run([sys.executable, "autograder/demo.py", str(out)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=1200)
+    print(result.stdout)  # the score table and the seconds per notebook
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out
+
 
 _start = pytest.StashKey[float]()
 
