@@ -5,9 +5,8 @@ In a kernel the grader runs (autograder/sandbox.py), the file ``CHANNEL`` exists
 ``{"name": ..., "value": ...}``: the check's name and the value the student's code produced, converted
 to data by exact type (:func:`encode`), which runs none of the student's code. The expected value does
 not exist there: the grader takes it, with the check's comparison and settings, from the records of
-its own run of the instructor notebook (:func:`reference_run`: the grader shows that kernel the
-solutions at ``SOLUTIONS``, and no other), and
-judges with trainlab.verdicts. Elsewhere nothing is recorded.
+its own run of the instructor notebook (:func:`reference_run`: the grader shows that kernel, and no
+other, the solutions at ``SOLUTIONS``), and judges with trainlab.verdicts. Elsewhere nothing is recorded.
 
 The grader imports this module in every kernel before the first cell runs, so the functions it keeps
 below are those of a kernel no student code has touched.
