@@ -135,6 +135,22 @@ def test_checks_reach_the_grader_through_a_channel_the_kernel_cannot_replace(ker
     assert [entry["name"] for entry in kernel.manager.provisioner.read_records()] == ["one", "two"]
 
 
+def test_only_the_grader_makes_a_kernel_its_run_of_the_instructor_notebook(kernel, tmp_path):
+    """A student's kernel cannot make the folder that marks the reference run (the sandbox's root is
+    read-only); the kernel the grader gives the solutions to sees them there, and no other."""
+    _, out = kernel.run("import os, trainlab.records as records\ntry:\n    os.makedirs('/run/trainlab/solutions')\n"
+                        "except OSError as e:\n    print(e.strerror)\nprint(records.reference_run(), records.graded())")
+    assert out.splitlines() == ["Read-only file system", "False True"]
+    (tmp_path / "solutions" / "01_losses").mkdir(parents=True)
+    reference = start(tmp_path, config={"solutions": str(tmp_path / "solutions")})
+    try:
+        _, out = reference.run("import os, trainlab.records as records\n"
+                               "print(records.reference_run(), records.graded(), os.listdir(records.solutions_dir()))")
+    finally:
+        reference.stop()
+    assert out.strip() == "True False ['01_losses']"
+
+
 def test_no_network_no_secrets_no_other_processes(kernel):
     _, out = kernel.run("import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
                         "except OSError as e:\n    print(type(e).__name__)")
