@@ -61,6 +61,10 @@ c.IgnorePattern.pattern = r"\w*Warning\b"
 c.Execute.timeout = 60  # seconds per cell
 c.Execute.iopub_timeout = 30  # the kernel may still be sending a huge output when its cell is done
 c.Execute.shutdown_kernel = "immediate"  # a graded kernel has nothing to save: saves a second or two
+# Cells that only demonstrate (timings, long demo trainings, pictures) carry this tag in solutions/: the grader
+# skips them, in its reference run too. Students run them in JupyterLab; no cell that runs when grading may
+# need what they define or change (tests/test_skip_when_grading.py).
+c.Execute.skip_cells_with_tag = "skip-when-grading"
 
 # What a real class hands in (see autograder/broken.py): a notebook saved by another tool gets its marks
 # back, a graded cell pasted from another notebook or copied is an ordinary cell, a deleted test cell is
