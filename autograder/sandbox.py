@@ -42,7 +42,7 @@ from pathlib import Path
 
 import trainlab
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
 from trainlab import records
 
@@ -167,6 +167,9 @@ class SandboxProvisioner(LocalProvisioner):
     solutions = Unicode("", help="The instructor notebooks' folder, for the grader's run of them: shown "
                         "read-only at /run/trainlab/solutions, which tells the kernel it is that run "
                         "(trainlab.records.reference_run).")
+    figures = Bool(False, help="Whether a graded kernel draws its matplotlib figures (PNG, in the graded notebook "
+                   "and its feedback). Off, a figure is shown as its text ('<Figure size 640x480 with 1 Axes>') "
+                   "and never drawn, which saves CPU time that judges nothing.").tag(config=True)
 
     async def pre_launch(self, **kwargs):
         if not shutil.which("bwrap"):
@@ -227,6 +230,8 @@ class SandboxProvisioner(LocalProvisioner):
         limits = ["prlimit", f"--cpu={self.cpu_time}:{self.cpu_time + 5}", f"--nofile={self.open_files}",
                   f"--fsize={self.disk}", f"--nproc={self.processes}", f"--data={self.memory}", "--core=0"]
         python = [cmd[0], "-P", *cmd[1:]]  # -P: neither the working folder nor '' on sys.path
+        if not self.figures:  # IPython's inline backend then formats a figure as text only
+            python.append("--InlineBackend.figure_formats=set()")
         if self.uid is not None:
             user = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--inh-caps=-all",
                     "--bounding-set=-all", "--no-new-privs", "--"]

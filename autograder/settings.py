@@ -29,8 +29,8 @@ COURSE = Path(__file__).resolve().parents[1]
 # The settings the README's table lists, in its order, each with the class that declares it.
 SETTINGS = {
     "SandboxProvisioner": ("memory", "processes", "disk", "cpu_time", "open_files", "threads", "first_uid", "users",
-                           "show"),
-    "Execute": ("timeout",),
+                           "show", "figures"),
+    "Execute": ("timeout", "skip_cells_with_tag"),
     "RecordingExecute": ("interrupt_grace",),
     "TruncateLongOutputs": ("max_characters",),
     "JudgeTestCells": ("source_directory", "cache_directory"),

@@ -169,6 +169,17 @@ def test_an_endless_cell_can_be_interrupted(kernel):
     assert kernel.run("print('still alive')")[1] == "still alive\n"
 
 
+def test_figures_are_shown_as_text_never_drawn(kernel):
+    """SandboxProvisioner.figures is off: the inline backend sends a figure's text, and no picture."""
+    sent = []
+    run_sync(kernel.client.execute_interactive)(
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()", timeout=60,
+        output_hook=lambda message: sent.append(message["content"].get("data", {}))
+        if message["msg_type"] == "display_data" else None)
+    assert [sorted(data) for data in sent] == [["text/plain"]]
+    assert sent[0]["text/plain"].startswith("<Figure size")
+
+
 # Each cap, low, against code that goes past it; the kernel enforces it, the provisioner names it.
 CAPS = {
     "memory": ({"memory": 300 * 10**6},
