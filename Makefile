@@ -56,7 +56,7 @@ lab: class  ## open the course in JupyterLab
 
 test: install  ## the whole test suite but the hub's (make test-hub)
 	$(call install_debian_packages,$(TEST_PACKAGES))
-	pytest --ignore=tests/browser/test_hub.py
+	pytest --ignore=tests/browser/test_hub.py --durations=25
 
 bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, grading STUDENTS (40; 0 skips it, else about an hour); one table at the end
 	python tests/benchmarks/bench_notebooks.py
