@@ -18,7 +18,7 @@ define each_chapter
 	if [ -n "$$failed" ]; then echo "failed for:$$failed (see the messages above)"; exit 1; fi
 endef
 
-.PHONY: hub-install hub-users hub test-hub install class lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades demo
+.PHONY: hub-install hub-users hub test-hub install class lab test bench bench-quick release release-assignment collect zip-collect autograde feedback release-feedback grades report demo
 
 # Debian packages the course needs besides Python, as command:package: bubblewrap runs graded student
 # code in a sandbox, chromium runs the browser tests. Each is installed when missing, as root with apt;
@@ -56,7 +56,7 @@ lab: class  ## open the course in JupyterLab
 
 test: install  ## the whole test suite but the hub's (make test-hub)
 	$(call install_debian_packages,$(TEST_PACKAGES))
-	pytest --ignore=tests/browser/test_hub.py
+	pytest --ignore=tests/browser/test_hub.py --durations=25
 
 bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, grading STUDENTS (40; 0 skips it, else about an hour); one table at the end
 	python tests/benchmarks/bench_notebooks.py
@@ -95,6 +95,9 @@ release-feedback: class  ## put the feedback on the exchange for students to fet
 
 grades: class  ## $(CLASS_DIR)/grades.csv
 	nbgrader export --to $(abspath $(CLASS_DIR))/grades.csv
+
+report: class  ## the class at a glance: $(CLASS_DIR)/report.html, its numbers in $(CLASS_DIR)/report/, grades for Canvas and Moodle
+	python -m autograder.report $(ASSIGNMENT)
 
 demo: install  ## the instructor workflow on a synthetic class, in build/demo
 	python autograder/demo.py build/demo

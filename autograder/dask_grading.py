@@ -153,6 +153,7 @@ def course_folder(folder, task, records):
                 f"--CourseDirectory.feedback_directory={folder / 'feedback'}",
                 f"--CourseDirectory.db_url={db_url}",
                 f"--RestoreGraderMarks.source_directory={folder / 'source'}",
+                f"--SkipDemoCells.source_directory={folder / 'source'}",
                 f"--JudgeTestCells.source_directory={folder / 'source'}",
                 f"--JudgeTestCells.cache_directory={folder / 'reference_records'}"]
     return settings, environment, db_url
@@ -175,24 +176,13 @@ def run_within(command, folder, environment, budget):
 def reference(task):
     """The Dask task that runs the instructor notebooks of ``task`` once: {name: bytes} of their reference records
     (JudgeTestCells's cache), which every grading task of the assignment then receives."""
-    from trainlab.records import solutions_dir
-
     address, workspace = worker_place()
     refuse_unsandboxed(address, f"the reference run of {task['assignment']}")
-    # The instructor's kernel knows it is one by seeing the solutions where the course library has them
-    # (trainlab.records.reference_run), so it runs the worker's installed copy, which must be what was sent.
-    installed = solutions_dir()
-    if {name: data for name, data in regular_files(installed / task["assignment"]).items() if name.endswith(".ipynb")} \
-            != {name: data for name, data in task["source"].items() if name.endswith(".ipynb")}:
-        raise Refused(f"the worker {address} refuses the reference run of {task['assignment']}: the instructor "
-                      f"notebooks of its course ({installed / task['assignment']}) are not the coordinator's; install "
-                      "the same version of the course on every worker")
     with tempfile.TemporaryDirectory(prefix=f"reference-{task['assignment']}-", dir=workspace) as folder:
         folder = Path(folder)
         settings, environment, _ = course_folder(folder, task, {})
-        settings = [setting for setting in settings if not setting.startswith("--JudgeTestCells.source_directory=")]
-        code, _, log = run_within([sys.executable, "-m", "autograder.dask_grading", task["assignment"], *settings,
-                                   f"--JudgeTestCells.source_directory={installed}"],
+        # the grader shows the instructor notebooks it received to their kernel (RecordingExecute.solutions)
+        code, _, log = run_within([sys.executable, "-m", "autograder.dask_grading", task["assignment"], *settings],
                                   folder, environment, task["budget"])
         if code != 0:
             raise RuntimeError(f"the reference run of {task['assignment']} failed on {address}: {log[-2000:]}")

@@ -371,8 +371,11 @@ CHAPTER_5 = {
         "    return x * (gamma / rms), (x / rms, rms, gamma)\n\n\n"
         "def rmsnorm_backward(dout, cache):\n    xhat, rms, gamma = cache\n    dxhat = dout * gamma\n"
         "    projection = np.einsum('nd,nd->n', dxhat, xhat)[:, None] / xhat.shape[1]\n"
-        "    return dxhat / rms - xhat * projection / rms, np.einsum('nd,nd->d', dout, xhat)\n",
-        "x * (gamma / rms), einsum"),
+        "    return dxhat / rms - xhat * projection / rms, np.einsum('nd,nd->d', dout, xhat)\n\n\n"
+        "x_check = np.random.default_rng(0).normal(size=(64, 256))\n"
+        "print(f\"{seconds_per_call(rmsnorm_forward, x_check, np.ones(256), {}) * 1e6:.0f} µs per call\")\n",
+        "x * (gamma / rms), einsum, timed with the notebook's seconds_per_call: the timing demo that defines "
+        "it is skipped when grading, except where the student's code needs it"),
 }
 
 SOLUTIONS = {"01_losses": CHAPTER_1, "02_gradient_descent": CHAPTER_2, "03_optimizers": CHAPTER_3,

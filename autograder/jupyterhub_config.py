@@ -116,7 +116,7 @@ c.Authenticator.allowed_users = {person["id"] for person in PEOPLE}
 c.Authenticator.admin_users = set()
 
 c.JupyterHub.spawner_class = CourseSpawner
-c.Spawner.cmd = [str(PYTHON), "-m", "jupyterhub.singleuser"]
+c.Spawner.cmd = [str(PYTHON), "-m", "autograder.hub_server"]  # jupyterhub.singleuser, stopped by SIGINT
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {"PATH": PATH, "JUPYTER_CONFIG_PATH": str(HERE / "hub" / "student"),
                          "TRAINLAB_EXCHANGE": str(CLASS_DIR / "exchange"), "OMP_NUM_THREADS": "1"}
@@ -135,7 +135,7 @@ c.JupyterHub.load_roles = [{"name": f"formgrade-{COURSE_ID}", "groups": [f"formg
 c.JupyterHub.services = [{
     "name": COURSE_ID,
     "url": f"http://127.0.0.1:{PORT + 2}",
-    "command": ["/bin/sh", "-c", 'umask 077 && exec "$0" -m jupyterhub.singleuser "$@"', str(PYTHON)],
+    "command": ["/bin/sh", "-c", 'umask 077 && exec "$0" -m autograder.hub_server "$@"', str(PYTHON)],
     "user": GRADER,
     "cwd": str(ROOT),
     "oauth_no_confirm": True,

@@ -21,6 +21,7 @@ from autograder.collecting import (InstructorArchiveExtractor, LmsNameCollector,
                                    ReleaseFeedbackWithoutExchange)
 from autograder.preprocessors import (ClearHiddenTestsOfTestCells, JudgeTestCells, RecordingExecute, RestoreGraderMarks,
                                       SanitiseSubmissionHtml, TruncateLongOutputs, UnmarkDuplicateCells)
+from autograder.demos import SkipDemoCells
 from autograder.release import KernelLanguageInfo
 from autograder.settings import class_folder
 
@@ -61,13 +62,19 @@ c.IgnorePattern.pattern = r"\w*Warning\b"
 c.Execute.timeout = 60  # seconds per cell
 c.Execute.iopub_timeout = 30  # the kernel may still be sending a huge output when its cell is done
 c.Execute.shutdown_kernel = "immediate"  # a graded kernel has nothing to save: saves a second or two
+# Cells that only demonstrate (timings, long demo trainings, pictures) carry this tag in solutions/: the grader
+# skips them, in its reference run too (autograder/demos.py). Students run them in JupyterLab; no cell that runs
+# when grading may need what they define or change, and SkipDemoCells decides a submission's tags again: a
+# demo the student changed or whose names their code uses runs.
+c.Execute.skip_cells_with_tag = "skip-when-grading"
 
 # What a real class hands in (see autograder/broken.py): a notebook saved by another tool gets its marks
 # back, a graded cell pasted from another notebook or copied is an ordinary cell, a deleted test cell is
 # put back and run, a cell that kills the kernel costs only that cell, and a 100 MB line is cut short.
 c.Autograde.sanitize_preprocessors = [ClearOutput, RestoreGraderMarks, DeduplicateIds, UnmarkDuplicateCells,
-                                      OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+                                      OverwriteKernelspec, OverwriteCells, SkipDemoCells, CheckCellMetadata]
 c.RestoreGraderMarks.source_directory = str(ROOT / "solutions")
+c.SkipDemoCells.source_directory = str(ROOT / "solutions")
 c.OverwriteCells.add_missing_cells = True
 c.Autograde.autograde_preprocessors = [RecordingExecute, JudgeTestCells, IgnorePattern, ClearMetadataPreprocessor,
                                        LimitOutput, TruncateLongOutputs, SanitiseSubmissionHtml, SaveAutoGrades,

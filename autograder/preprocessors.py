@@ -17,7 +17,7 @@ from nbconvert.filters.strings import clean_html
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Bool, Float, Integer, List, Unicode
+from traitlets import Float, Integer, List, Unicode
 
 from autograder.submissions import GRADER_NOTE
 from trainlab import records, verdicts
@@ -268,7 +268,10 @@ class RecordingExecute(ExecuteAfterCrashes):
     code that computes an expected value never reaches it, whatever student code does to the checks.
     """
 
-    withhold_oracles = Bool(True, help="Replace the oracles of test cells by None (False: the instructor's run).")
+    # Not configuration: only the grader's code says which run a kernel is (JudgeTestCells.reference_records).
+    solutions = Unicode("", help="The instructor notebooks' folder when this is the grader's run of them (the "
+                        "reference run: the kernel sees them and test cells keep their oracles); empty for a "
+                        "student's notebook.")
     show = List(Unicode(), help="Folders the kernel sees read-only besides Python and the course library "
                 "(see SandboxProvisioner.show).").tag(config=True)
     interrupt_grace = Float(5, help="Seconds a cell has to stop once the timeout interrupted it.").tag(config=True)
@@ -285,7 +288,7 @@ class RecordingExecute(ExecuteAfterCrashes):
         spec = km.kernel_spec
         spec.interrupt_mode = "message"  # a signal would reach bubblewrap, not the cell
         spec.metadata["kernel_provisioner"] = {"provisioner_name": "trainlab-sandbox",
-                                               "config": {"show": list(self.show)}}
+                                               "config": {"show": list(self.show), "solutions": self.solutions}}
         return km
 
     def run_quietly(self, code, timeout=None):
@@ -344,7 +347,7 @@ class RecordingExecute(ExecuteAfterCrashes):
 
     def sent(self, cell):
         """The source the kernel gets of ``cell``: a test cell's without its oracles in a student's kernel."""
-        return without_oracles(cell.source) if self.withhold_oracles and is_test_cell(cell) else cell.source
+        return without_oracles(cell.source) if not self.solutions and is_test_cell(cell) else cell.source
 
     def run_and_record_as_sent(self, cell, resources, index):
         if self.halted(index):
@@ -570,8 +573,8 @@ class JudgeTestCells(NbGraderPreprocessor):
             fcntl.flock(lock, fcntl.LOCK_EX)  # one grader computes them, the others wait and read
             if not cache.exists():
                 self.log.info("running %s to record the reference's checks", source)
-                instructor = RecordingExecute(config=self.config, withhold_oracles=False)  # and solutions/
-                instructor.show = [*instructor.show, str(Path(self.source_directory).resolve())]
+                # a keyword, not configuration: nbconvert's preprocess loads the configuration again
+                instructor = RecordingExecute(config=self.config, solutions=str(Path(self.source_directory).resolve()))
                 executed, resources = instructor.preprocess(nbformat.read(source, as_version=4),
                                                             {"metadata": {"path": str(source.parent)}})
                 by_cell = resources["trainlab_records"]

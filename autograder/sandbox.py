@@ -5,8 +5,9 @@ under the ``jupyter_client.kernel_provisioners`` entry point) that starts the ke
 (Debian's ``bubblewrap``). The sandbox is built from an allowlist:
 
 - read-only: the system (/usr and its links /bin, /lib, ...), a few files of /etc (the loader's
-  cache, the time zone, fonts), Python, the virtual environment, the course library, and the folders of
-  ``show`` (the reference run shows the solutions);
+  cache, the time zone, fonts), Python, the virtual environment, the course library, the folders of
+  ``show``, and in the grader's run of the instructor notebooks only, ``solutions`` at
+  ``/run/trainlab/solutions`` (the root's own folders are read-only: no kernel can make that folder);
 - writable: file systems in memory of ``disk`` bytes each: /tmp, /dev/shm, and the kernel's home with its
   working folder, a copy of the regular files next to the graded notebook (never the notebooks: the
   grader's copy holds the hidden tests); and a private folder on the host with the connection file,
@@ -41,7 +42,7 @@ from pathlib import Path
 
 import trainlab
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode
 
 from trainlab import records
 
@@ -55,6 +56,7 @@ ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives", "/etc/fonts")
 HOME = "/home/student"
 PREFIX = "trainlab-kernel-"  # of the private folders
 CHANNEL_INSIDE = str(records.CHANNEL)
+SOLUTIONS_INSIDE = str(records.SOLUTIONS)
 
 
 def kept(environment):
@@ -160,7 +162,14 @@ class SandboxProvisioner(LocalProvisioner):
     threads = Integer(1, help="Threads of a graded kernel's numerical libraries (OMP_NUM_THREADS): the course's "
                       "models are tiny, and one thread is fastest while kernels share the cores.").tag(config=True)
     show = List(Unicode(), help="Folders shown read-only besides Python, the environment and the course "
-                "library (the reference run shows the solutions).").tag(config=True)
+                "library.").tag(config=True)
+    # Not configuration: the grader's code passes it for its own run of the instructor notebooks only.
+    solutions = Unicode("", help="The instructor notebooks' folder, for the grader's run of them: shown "
+                        "read-only at /run/trainlab/solutions, which tells the kernel it is that run "
+                        "(trainlab.records.reference_run).")
+    figures = Bool(False, help="Whether a graded kernel draws its matplotlib figures (PNG, in the graded notebook "
+                   "and its feedback). Off, a figure is shown as its text ('<Figure size 640x480 with 1 Axes>') "
+                   "and never drawn, which saves CPU time that judges nothing.").tag(config=True)
 
     async def pre_launch(self, **kwargs):
         if not shutil.which("bwrap"):
@@ -221,6 +230,8 @@ class SandboxProvisioner(LocalProvisioner):
         limits = ["prlimit", f"--cpu={self.cpu_time}:{self.cpu_time + 5}", f"--nofile={self.open_files}",
                   f"--fsize={self.disk}", f"--nproc={self.processes}", f"--data={self.memory}", "--core=0"]
         python = [cmd[0], "-P", *cmd[1:]]  # -P: neither the working folder nor '' on sys.path
+        if not self.figures:  # IPython's inline backend then formats a figure as text only
+            python.append("--InlineBackend.figure_formats=set()")
         if self.uid is not None:
             user = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--inh-caps=-all",
                     "--bounding-set=-all", "--no-new-privs", "--"]
@@ -263,8 +274,8 @@ class SandboxProvisioner(LocalProvisioner):
         """The ``bwrap`` command up to its ``--``: the allowlist of the module docstring."""
         command = [shutil.which("bwrap"), "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                    "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
-        if self.uid is None:
-            command += ["--unshare-user", "--cap-drop", "ALL"]
+        if self.uid is None:  # and no user namespace of its own, where it could mount over /run/trainlab
+            command += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
         shown = {sys.prefix, os.path.realpath(sys.prefix), sys.base_prefix, os.path.realpath(sys.base_prefix),
                  str(Path(trainlab.__file__).resolve().parents[1]), *self.show}
         shown = sorted(folder for folder in shown if not folder.startswith(SYSTEM) and Path(folder).is_dir())
@@ -295,6 +306,8 @@ class SandboxProvisioner(LocalProvisioner):
                     "--perms", "0755", "--dir", str(Path(CHANNEL_INSIDE).parent.parent),
                     "--perms", "0755", "--dir", str(Path(CHANNEL_INSIDE).parent),
                     "--bind", str(self.private / "records.jsonl"), CHANNEL_INSIDE]
+        if self.solutions:
+            command += ["--ro-bind", self.solutions, SOLUTIONS_INSIDE]
         for fd, relative in files:
             for parent in reversed(Path(relative).parents[:-1]):
                 command += ["--perms", "1777", "--dir", f"{cwd}/{parent}"]
@@ -302,7 +315,8 @@ class SandboxProvisioner(LocalProvisioner):
         command += ["--clearenv", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
         for name, value in environment.items():
             command += ["--setenv", name, value]
-        return [*command, "--chdir", cwd, "--"]
+        # the root (/run/trainlab among its folders) read-only: the kernel cannot make itself the reference run
+        return [*command, "--remount-ro", "/", "--chdir", cwd, "--"]
 
     def read_records(self, limit=50 * 10**6):
         """The entries the kernel appended to the channel since the last call (at most ``limit`` bytes

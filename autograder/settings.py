@@ -29,8 +29,8 @@ COURSE = Path(__file__).resolve().parents[1]
 # The settings the README's table lists, in its order, each with the class that declares it.
 SETTINGS = {
     "SandboxProvisioner": ("memory", "processes", "disk", "cpu_time", "open_files", "threads", "first_uid", "users",
-                           "show"),
-    "Execute": ("timeout",),
+                           "show", "figures"),
+    "Execute": ("timeout", "skip_cells_with_tag"),
     "RecordingExecute": ("interrupt_grace",),
     "TruncateLongOutputs": ("max_characters",),
     "JudgeTestCells": ("source_directory", "cache_directory"),
@@ -38,6 +38,7 @@ SETTINGS = {
                         "feedback_directory", "db_url"),
     "Exchange": ("root",),
     "ZipCollectApp": ("downloaded_directory",),
+    "ClassReport": ("similarity_threshold", "noise_threshold", "failures_shown"),
 }
 
 
@@ -89,9 +90,10 @@ def declaring_classes():
     from nbgrader.preprocessors import Execute
 
     from autograder.preprocessors import JudgeTestCells, RecordingExecute, TruncateLongOutputs
+    from autograder.report import ClassReport
     from autograder.sandbox import SandboxProvisioner
     return {cls.__name__: cls for cls in (SandboxProvisioner, Execute, RecordingExecute, TruncateLongOutputs,
-                                          JudgeTestCells, CourseDirectory, Exchange, ZipCollectApp)}
+                                          JudgeTestCells, CourseDirectory, Exchange, ZipCollectApp, ClassReport)}
 
 
 def shown(value):

@@ -1,16 +1,15 @@
-"""Shared fixtures: the course's paths, its nbgrader environment, notebook timings, and the
+"""Shared fixtures: the course's paths, its nbgrader environment, and the
 suite's wall time (build/bench/suite.json, shown by tests/benchmarks/bench_table.py)."""
 
 import os
 import shlex
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from autograder.settings import make_class
 
@@ -36,21 +35,26 @@ def class_environment(class_dir, **settings):
                              "JudgeTestCells.cache_directory": REFERENCE_RECORDS, **settings})
     return os.environ | {"JUPYTER_CONFIG_PATH": f"{class_dir}{os.pathsep}{ROOT / 'autograder'}"}
 
-_timings = pytest.StashKey[list]()
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The class of `make demo` (autograder/demo.py), graded once per session: tests read it, never change it."""
+    out = tmp_path_factory.mktemp("demo")
+    result = subprocess.run([sys.executable, "autograder/demo.py", str(out)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=1200)
+    print(result.stdout)  # the score table and the seconds per notebook
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out
+
+
 _start = pytest.StashKey[float]()
 
 
 def pytest_configure(config):
-    config.stash[_timings] = []
     config.stash[_start] = time.perf_counter()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    timings = config.stash[_timings]
-    if timings:
-        terminalreporter.section("notebook execution times")
-        for name, seconds in timings:
-            terminalreporter.write_line(f"{seconds:7.1f} s  {name}")
     if ran_whole_suite(config, terminalreporter.stats, exitstatus):
         record_suite_time(config, terminalreporter.stats)
 
@@ -67,32 +71,6 @@ def record_suite_time(config, stats):
     counts = {outcome: len(stats.get(outcome, [])) for outcome in ("passed", "failed", "error", "skipped")}
     save_record("suite", {"wall_s": time.perf_counter() - config.stash[_start], **counts,
                           "command": shlex.join(["pytest", *config.invocation_params.args])})
-
-
-@pytest.fixture
-def run_notebook(request):
-    """Execute a notebook headless in its own folder; return it with its outputs.
-
-    Records the wall time for the summary at the end of the test run.
-    """
-    def run(path, allow_errors=False, timeout=120):
-        notebook = nbformat.read(path, as_version=4)
-        start = time.perf_counter()
-        NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-        request.config.stash[_timings].append((str(path.relative_to(ROOT)), time.perf_counter() - start))
-        return notebook
-    return run
-
-
-def grade_cells(notebook):
-    """The notebook's test cells (nbgrader grade cells that are not solutions)."""
-    return [c for c in notebook.cells if c.cell_type == "code"
-            and c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
-
-
-def errors(cell):
-    return [o for o in cell.get("outputs", []) if o.output_type == "error"]
 
 
 def solution_lines(notebook):

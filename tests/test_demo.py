@@ -1,29 +1,17 @@
 """`make demo`: through nbgrader's exchange, the synthetic class is graded exactly as expected, and the
-feedback students fetch leaks nothing."""
+feedback students fetch leaks nothing (the class is conftest's ``demo``, which tests/test_report.py reads too)."""
 
 import csv
 import html
 import json
 import re
 import runpy
-import subprocess
-import sys
 
 import pytest
 
 from conftest import ROOT, solution_lines
 
 SAMPLES = {p.stem: runpy.run_path(str(p))["SUBMISSIONS"] for p in sorted((ROOT / "autograder/samples").glob("*.py"))}
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    result = subprocess.run([sys.executable, "autograder/demo.py", str(out)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=1200)
-    print(result.stdout)  # the score table and the seconds per notebook
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return out
 
 
 def test_every_sample_earns_its_exact_score(demo):

@@ -67,7 +67,7 @@ def test_nothing_is_recorded_without_a_channel(channel):
 def test_a_graded_kernel_records_only_the_students_value_and_never_evaluates_the_oracle(channel, monkeypatch,
                                                                                           tmp_path, capsys):
     channel.touch()
-    monkeypatch.setenv("TRAINLAB_SOLUTIONS", str(tmp_path / "not there"))
+    monkeypatch.setattr(records, "SOLUTIONS", tmp_path / "not there")
     evaluated = []
     check_close(np.ones(3), oracle(lambda: evaluated.append(1) or np.ones(3)), name="ones")
     check_close(2.0, torch_result(torch.sigmoid, np.zeros(1)), name="two")  # wrong: the kernel does not say so
@@ -79,7 +79,7 @@ def test_a_graded_kernel_records_only_the_students_value_and_never_evaluates_the
 
 def test_the_reference_run_records_the_expected_value_comparison_and_settings(channel, monkeypatch, tmp_path):
     channel.touch()
-    monkeypatch.setenv("TRAINLAB_SOLUTIONS", str(tmp_path))
+    monkeypatch.setattr(records, "SOLUTIONS", tmp_path)
     check_close(np.ones(3), oracle(np.ones, 3), name="ones", rtol=1e-3, quiet=True)
     with pytest.raises(CheckFailed):
         check_equal("maximum", oracle(lambda: "minimum"), name="kind")

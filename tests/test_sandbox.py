@@ -135,6 +135,22 @@ def test_checks_reach_the_grader_through_a_channel_the_kernel_cannot_replace(ker
     assert [entry["name"] for entry in kernel.manager.provisioner.read_records()] == ["one", "two"]
 
 
+def test_only_the_grader_makes_a_kernel_its_run_of_the_instructor_notebook(kernel, tmp_path):
+    """A student's kernel cannot make the folder that marks the reference run (the sandbox's root is
+    read-only); the kernel the grader gives the solutions to sees them there, and no other."""
+    _, out = kernel.run("import os, trainlab.records as records\ntry:\n    os.makedirs('/run/trainlab/solutions')\n"
+                        "except OSError as e:\n    print(e.strerror)\nprint(records.reference_run(), records.graded())")
+    assert out.splitlines() == ["Read-only file system", "False True"]
+    (tmp_path / "solutions" / "01_losses").mkdir(parents=True)
+    reference = start(tmp_path, config={"solutions": str(tmp_path / "solutions")})
+    try:
+        _, out = reference.run("import os, trainlab.records as records\n"
+                               "print(records.reference_run(), records.graded(), os.listdir(records.solutions_dir()))")
+    finally:
+        reference.stop()
+    assert out.strip() == "True False ['01_losses']"
+
+
 def test_no_network_no_secrets_no_other_processes(kernel):
     _, out = kernel.run("import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
                         "except OSError as e:\n    print(type(e).__name__)")
@@ -151,6 +167,17 @@ def test_an_endless_cell_can_be_interrupted(kernel):
     reply = run_sync(kernel.client.get_shell_msg)(timeout=10)["content"]
     assert reply["ename"] == "KeyboardInterrupt"
     assert kernel.run("print('still alive')")[1] == "still alive\n"
+
+
+def test_figures_are_shown_as_text_never_drawn(kernel):
+    """SandboxProvisioner.figures is off: the inline backend sends a figure's text, and no picture."""
+    sent = []
+    run_sync(kernel.client.execute_interactive)(
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()", timeout=60,
+        output_hook=lambda message: sent.append(message["content"].get("data", {}))
+        if message["msg_type"] == "display_data" else None)
+    assert [sorted(data) for data in sent] == [["text/plain"]]
+    assert sent[0]["text/plain"].startswith("<Figure size")
 
 
 # Each cap, low, against code that goes past it; the kernel enforces it, the provisioner names it.

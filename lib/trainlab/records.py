@@ -5,8 +5,8 @@ In a kernel the grader runs (autograder/sandbox.py), the file ``CHANNEL`` exists
 ``{"name": ..., "value": ...}``: the check's name and the value the student's code produced, converted
 to data by exact type (:func:`encode`), which runs none of the student's code. The expected value does
 not exist there: the grader takes it, with the check's comparison and settings, from the records of
-its own run of the instructor notebook (:func:`reference_run`, where the solutions are in sight), and
-judges with trainlab.verdicts. Elsewhere nothing is recorded.
+its own run of the instructor notebook (:func:`reference_run`: the grader shows that kernel, and no
+other, the solutions at ``SOLUTIONS``), and judges with trainlab.verdicts. Elsewhere nothing is recorded.
 
 The grader imports this module in every kernel before the first cell runs, so the functions it keeps
 below are those of a kernel no student code has touched.
@@ -25,11 +25,14 @@ from trainlab.verdicts import Unreadable
 
 # Inside the sandbox: a file of the kernel's private folder, which the grader reads.
 CHANNEL = Path("/run/trainlab/records.jsonl")
+# Inside the sandbox, in the grader's run of the instructor notebooks only: those notebooks (read-only).
+SOLUTIONS = Path("/run/trainlab/solutions")
 MAX_ITEMS = 10_000  # items of one value (array elements, list items) the kernel may record
 NUMERIC = frozenset("biuf")
 
 # Kept now: what encode and record call, whatever later code does to the modules they come from.
-_save, _b64, _dumps, _open, _is_file = np.save, base64.b64encode, json.dumps, open, Path.is_file
+_save, _b64, _dumps, _open = np.save, base64.b64encode, json.dumps, open
+_is_file, _is_dir = Path.is_file, Path.is_dir
 _ndarray, _array = np.ndarray, np.array
 _SCALARS = frozenset(np.dtype(code).type for code in "?bhilqpBHILQPefdg")  # numpy's own scalar types
 _torch = {}  # torch's functions that read a tensor, kept once torch is imported
@@ -131,19 +134,23 @@ def recording():
 
 
 def solutions_dir():
-    """Where the instructor notebooks live: $TRAINLAB_SOLUTIONS, else the course's solutions/."""
+    """Where the instructor notebooks live: in a kernel the grader runs, ``SOLUTIONS`` (shown in its run of
+    them only); elsewhere $TRAINLAB_SOLUTIONS, else the course's solutions/."""
+    if recording():
+        return SOLUTIONS
     default = Path(__file__).resolve().parents[2] / "solutions"
     return Path(os.environ.get("TRAINLAB_SOLUTIONS", default))
 
 
 def reference_run():
-    """Whether this kernel is the grader's run of the instructor notebook (the solutions are in sight)."""
-    return recording() and solutions_dir().exists()
+    """Whether this kernel is the grader's run of the instructor notebook: the grader, which alone makes
+    the kernel's folders, showed it the solutions at ``SOLUTIONS``."""
+    return recording() and _is_dir(SOLUTIONS)
 
 
 def graded():
     """Whether this kernel is a student's, run by the grader: there checks record and judge nothing."""
-    return recording() and not solutions_dir().exists()
+    return recording() and not _is_dir(SOLUTIONS)
 
 
 def write(entry):

@@ -57,11 +57,17 @@ window.course = {
     const run = window.jupyterapp.commands.execute(last ? 'notebook:run-cell' : 'notebook:run-all-below');
     await Promise.race([run, new Promise(resolve => setTimeout(resolve, seconds * 1000))]);
   },
+  // each cell: whether it is code, an nbgrader test cell (graded, not a solution), its source, its errors
+  // and what it wrote to stderr
   cells(path) {
     return this.panel(path).content.widgets.map((cell, index) => {
       const outputs = cell.model.type === 'code' ? cell.model.outputs.toJSON() : [];
+      const nbgrader = cell.model.getMetadata('nbgrader') ?? {};
       return {index, code: cell.model.type === 'code', count: cell.model.executionCount ?? null,
-              errors: outputs.filter(o => o.output_type === 'error').map(o => ({name: o.ename, value: o.evalue}))};
+              test: cell.model.type === 'code' && !!nbgrader.grade && !nbgrader.solution,
+              id: nbgrader.grade_id ?? null, source: cell.model.sharedModel.getSource(),
+              errors: outputs.filter(o => o.output_type === 'error').map(o => ({name: o.ename, value: o.evalue})),
+              stderr: outputs.filter(o => o.output_type === 'stream' && o.name === 'stderr').map(o => o.text)};
     });
   },
   // widget outputs in the notebook's model, and the views the page shows for them; `missing` lists the

@@ -1,4 +1,5 @@
-"""Every notebook of the course runs in a real JupyterLab; its widgets render and respond to the user."""
+"""Every notebook of the course runs in a real JupyterLab: a solution notebook passes its tests, a student
+notebook's visible tests fail cleanly at the missing code; its widgets render and respond to the user."""
 
 import json
 import runpy
@@ -39,11 +40,23 @@ def test_jupyterlab_is_set_never_to_fetch_news(course_server):
 def test_notebook_runs_and_every_widget_renders(notebook, course, executed):
     ran = executed(notebook)
     errors = {cell["index"]: cell["errors"] for cell in ran.cells if cell["errors"]}
-    if notebook.startswith("solutions/"):
+    tests = [cell for cell in ran.cells if cell["test"]]
+    assert tests, "the notebook has no test cells"
+    if notebook.startswith("solutions/"):  # every test passes, quietly
         assert not errors, f"cells raised: {errors}"
-    else:  # the exercises are not done yet
-        unexpected = {i: e for i, e in errors.items() if [error["name"] for error in e] != ["NotImplementedError"]}
-        assert errors and not unexpected, f"cells raised other errors than NotImplementedError: {unexpected}"
+        noisy = {cell["id"]: cell["stderr"] for cell in tests if cell["stderr"]}
+        assert not noisy, f"test cells wrote to stderr: {noisy}"
+    else:  # the exercises are not done yet: each visible test fails at the missing code, and only there
+        code = [cell for cell in ran.cells if cell["code"]]
+        assert not code[0]["errors"], "the set-up cell must run in the student notebook"
+        assert not code[-1]["errors"], "the quiz must run in the student notebook"
+        visible = [cell for cell in tests if cell["source"].strip() and not all(
+            line.startswith("#") for line in cell["source"].strip().splitlines())]
+        wrong = {cell["id"]: [error["name"] for error in cell["errors"]] for cell in visible}
+        assert visible and all(names == ["NotImplementedError"] for names in wrong.values()), (
+            f"every visible test should fail with NotImplementedError: {wrong}")
+        others = {i: e for i, e in errors.items() if [error["name"] for error in e] != ["NotImplementedError"]}
+        assert not others, f"cells raised other errors than NotImplementedError: {others}"
 
     with timed(f"{notebook}: widgets render"):
         widgets = ran.widgets()
