@@ -14,17 +14,24 @@ A worker without bubblewrap refuses every task (``Refused``): the grader never r
 unsandboxed.
 """
 
+import hashlib
+import multiprocessing
 import os
+import pickle
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 COURSE_CONFIG = Path(__file__).resolve().parent  # the course's nbgrader_config.py, as installed on the worker
 MAX_FILE = 50 * 10**6  # bytes of one file sent or returned
+# What every grading child needs, imported once by the worker's fork server instead of by each child.
+PRELOAD = ["__main__", "nbgrader.apps.nbgraderapp", "nbgrader.apps.autogradeapp", "nbgrader.converters.autograde",
+           "nbgrader.api", "psutil", "autograder.dask_grading", "autograder.preprocessors", "autograder.demos",
+           "autograder.collecting", "autograder.release", "autograder.settings", "autograder.sandbox"]
 
 
 class Refused(RuntimeError):
@@ -99,8 +106,26 @@ def make_gradebook(db_url, assignment, structure):
                 gradebook.update_or_create_source_cell(cell.pop("name"), name, assignment, **cell)
 
 
+_templates, _templates_lock = {}, threading.Lock()
+
+
+def copy_gradebook(path, assignment, structure, workspace):
+    """Make the gradebook at ``path`` a copy of this worker's template for ``structure`` (built once: alembic
+    and the assignment's rows take seconds)."""
+    digest = hashlib.sha256(pickle.dumps((assignment, structure))).hexdigest()[:16]
+    with _templates_lock:
+        template = _templates.get(digest)
+        if template is None or not template.exists():
+            folder = Path(tempfile.mkdtemp(prefix="gradebook-", dir=workspace))
+            template = folder / f"{assignment}.{digest}.db"
+            make_gradebook(f"sqlite:///{template}", assignment, structure)
+            _templates[digest] = template
+    shutil.copyfile(template, path)
+
+
 def stop_group(process):
-    """Kill ``process``'s session (nbgrader and the kernels it started) and reap it."""
+    """Kill ``process``'s session (nbgrader and the kernels it started) and reap it (a multiprocessing process
+    that called setsid)."""
     import psutil
 
     try:
@@ -113,7 +138,7 @@ def stop_group(process):
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    process.wait()
+    process.join()
 
 
 def worker_place():
@@ -159,18 +184,54 @@ def course_folder(folder, task, records):
     return settings, environment, db_url
 
 
-def run_within(command, folder, environment, budget):
-    """Run ``command`` in its own session for at most ``budget`` seconds; (exit code or None, seconds, log)."""
+def forkserver():
+    """This worker process's fork server: one single-threaded process that imported nbgrader and the course
+    (PRELOAD) and forks a grading child per task (the multi-threaded Dask worker itself is never forked)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    if multiprocessing.current_process().daemon:
+        raise Refused(f"the worker {worker_place()[0]} refuses to grade: it is a daemonic process, which cannot start "
+                      "the grading processes (start it with DASK_DISTRIBUTED__WORKER__DAEMON=False)")
+    return context
+
+
+def child(entry, argv, folder, environment, log_path):
+    """In the forked child: a session of its own (the budget kills it whole), the task's folder and environment,
+    output to the log; then ``entry(argv)``."""
+    os.setsid()
+    os.chdir(folder)
+    os.environ.clear()
+    os.environ.update(environment)
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    entry(argv)
+
+
+def autograde(argv):
+    """nbgrader's own command line: ``nbgrader autograde ...``."""
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
+    NbGraderApp.launch_instance(argv=["autograde", *argv])
+
+
+def run_within(entry, argv, folder, environment, budget):
+    """Run ``entry(argv)`` in a child of the fork server, in its own session, for at most ``budget`` seconds;
+    (exit code or None, seconds, log)."""
     start = time.monotonic()
-    with open(folder / "run.log", "wb") as log:
-        process = subprocess.Popen(command, cwd=folder, env=environment, stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            code = process.wait(timeout=budget)
-        except subprocess.TimeoutExpired:
-            stop_group(process)
-            code = None
-    return code, time.monotonic() - start, (folder / "run.log").read_text(errors="replace")[-20000:]
+    process = forkserver().Process(target=child, args=(entry, argv, str(folder), environment,
+                                                       str(folder / "run.log")))
+    process.start()
+    process.join(budget)
+    if process.exitcode is None:
+        stop_group(process)
+        code = None
+    else:
+        code = process.exitcode
+    log = (folder / "run.log").read_text(errors="replace")[-20000:] if (folder / "run.log").exists() else ""
+    return code, time.monotonic() - start, log
 
 
 def reference(task):
@@ -182,8 +243,8 @@ def reference(task):
         folder = Path(folder)
         settings, environment, _ = course_folder(folder, task, {})
         # the grader shows the instructor notebooks it received to their kernel (RecordingExecute.solutions)
-        code, _, log = run_within([sys.executable, "-m", "autograder.dask_grading", task["assignment"], *settings],
-                                  folder, environment, task["budget"])
+        code, _, log = run_within(record_reference, [task["assignment"], *settings], folder, environment,
+                                  task["budget"])
         if code != 0:
             raise RuntimeError(f"the reference run of {task['assignment']} failed on {address}: {log[-2000:]}")
         return {name: data for name, data in regular_files(folder / "reference_records" / task["assignment"]).items()
@@ -205,9 +266,9 @@ def grade(task, records):
         folder = Path(folder)
         settings, environment, db_url = course_folder(folder, task, records)
         write_files(folder / "submitted" / student / assignment, task["submission"])
-        make_gradebook(db_url, assignment, task["structure"])
-        code, seconds, log = run_within([sys.executable, "-m", "nbgrader", "autograde", assignment, "--student",
-                                         student, "--force", *settings], folder, environment, task["budget"])
+        copy_gradebook(folder / "gradebook.db", assignment, task["structure"], workspace)
+        code, seconds, log = run_within(autograde, [assignment, "--student", student, "--force", *settings],
+                                        folder, environment, task["budget"])
         status = "over budget" if code is None else "graded" if code == 0 else "failed"
         autograded = folder / "autograded" / student / assignment
         return {"status": status, "seconds": seconds, "worker": address, "log": log,

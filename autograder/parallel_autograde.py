@@ -220,12 +220,14 @@ def config_files():
 def dask_client(scheduler, workers, folder):
     """A client of the cluster at ``scheduler``, or of a LocalCluster of ``workers`` processes of one thread
     working in ``folder``."""
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
         return Client(scheduler)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           worker_dashboard_address=None, local_directory=folder)
+    with dask.config.set({"distributed.worker.daemon": False}):  # a worker starts the grading processes
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               worker_dashboard_address=None, local_directory=folder)
     return Client(cluster)
 
 

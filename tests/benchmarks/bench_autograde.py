@@ -79,7 +79,8 @@ def dask_workers(folder, count):
     for command in commands:
         (folder / f"worker{len(processes)}").mkdir(parents=True, exist_ok=True)
         processes.append(subprocess.Popen(command, cwd=folder / f"worker{len(processes)}", stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL))
+                                          stderr=subprocess.DEVNULL,
+                                          env=os.environ | {"DASK_DISTRIBUTED__WORKER__DAEMON": "False"}))
     from distributed import Client
     with Client(address, timeout=60) as client:
         client.wait_for_workers(count, timeout=120)
