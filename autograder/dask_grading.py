@@ -1,11 +1,11 @@
 """Grading a submission on a Dask worker that shares nothing with the class but the installed course.
 
 The coordinator (parallel_autograde.py) sends each task everything it needs as bytes: the submission's
-regular files, the assignment's instructor folder, the gradebook's structure of the assignment (its
-notebooks and cells, its due date: no student data), the cached reference records and the class's
-configuration files. ``grade`` (the task) makes a private course folder in the worker's working folder with a
-temporary SQLite gradebook built from that structure, runs nbgrader's own ``autograde`` there and returns
-the autograded folder's files and nbgrader's log. Where no reference records are cached, ``reference`` (a task
+regular files, the assignment's instructor folder, the cached reference records and the class's configuration
+files, and a SQLite gradebook that ``gradebook_bytes`` (a task run once per assignment) built from the gradebook's
+structure of the assignment (its notebooks and cells, its due date: no student data). ``grade`` (the task) makes
+a private course folder in the worker's working folder with a copy of that gradebook, runs nbgrader's own ``autograde`` there, in a child of the worker's fork server
+(which imported nbgrader and the course once), and returns the autograded folder's files and nbgrader's log. Where no reference records are cached, ``reference`` (a task
 run once per assignment) runs the instructor notebooks and hands its records to every ``grade``. ``save`` (on the
 coordinator) writes the autograded folder and the gradebook's rows with nbgrader's own SaveAutoGrades and
 AssignLatePenalties: the coordinator is the only writer of the class folder and of the gradebook.
@@ -14,15 +14,13 @@ A worker without bubblewrap refuses every task (``Refused``): the grader never r
 unsandboxed.
 """
 
-import hashlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
-import pickle
 import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -106,21 +104,13 @@ def make_gradebook(db_url, assignment, structure):
                 gradebook.update_or_create_source_cell(cell.pop("name"), name, assignment, **cell)
 
 
-_templates, _templates_lock = {}, threading.Lock()
-
-
-def copy_gradebook(path, assignment, structure, workspace):
-    """Make the gradebook at ``path`` a copy of this worker's template for ``structure`` (built once: alembic
-    and the assignment's rows take seconds)."""
-    digest = hashlib.sha256(pickle.dumps((assignment, structure))).hexdigest()[:16]
-    with _templates_lock:
-        template = _templates.get(digest)
-        if template is None or not template.exists():
-            folder = Path(tempfile.mkdtemp(prefix="gradebook-", dir=workspace))
-            template = folder / f"{assignment}.{digest}.db"
-            make_gradebook(f"sqlite:///{template}", assignment, structure)
-            _templates[digest] = template
-    shutil.copyfile(template, path)
+def gradebook_bytes(assignment, structure):
+    """The Dask task that makes the bytes of a SQLite gradebook holding ``assignment`` as ``structure`` describes
+    it, and no student: made once per assignment (alembic takes seconds), copied by every grading task."""
+    with tempfile.TemporaryDirectory(prefix="gradebook-") as folder:
+        path = Path(folder) / "gradebook.db"
+        make_gradebook(f"sqlite:///{path}", assignment, structure)
+        return path.read_bytes()
 
 
 def stop_group(process):
@@ -195,6 +185,14 @@ def forkserver():
     return context
 
 
+def warm_up():
+    """Start this worker's fork server now (its imports take seconds), while the coordinator prepares the tasks and
+    the reference run keeps the other workers waiting; a daemonic worker refuses its tasks instead."""
+    if not multiprocessing.current_process().daemon:
+        forkserver()
+        multiprocessing.forkserver.ensure_running()
+
+
 def child(entry, argv, folder, environment, log_path):
     """In the forked child: a session of its own (the budget kills it whole), the task's folder and environment,
     output to the log; then ``entry(argv)``."""
@@ -251,12 +249,12 @@ def reference(task):
                 if name.endswith(".json")}
 
 
-def grade(task, records):
+def grade(task, records, gradebook):
     """The Dask task: grade one submission in a private course folder; return what the coordinator records.
 
-    ``task``: assignment, student, submission {path: bytes}, source {path: bytes}, structure (see
-    assignment_structure), configs [bytes of nbgrader_config.py, read before the course's], budget (seconds);
-    ``records``: {name: bytes} of the reference records. Returns status ("graded", "failed", "over budget"),
+    ``task``: assignment, student, submission {path: bytes}, source {path: bytes}, configs [bytes of
+    nbgrader_config.py, read before the course's], budget (seconds); ``records``: {name: bytes} of the reference
+    records; ``gradebook``: bytes of a gradebook holding the assignment (gradebook_bytes). Returns status ("graded", "failed", "over budget"),
     seconds, log, autograded {path: bytes} and the worker's address.
     """
     assignment, student = task["assignment"], task["student"]
@@ -266,7 +264,7 @@ def grade(task, records):
         folder = Path(folder)
         settings, environment, db_url = course_folder(folder, task, records)
         write_files(folder / "submitted" / student / assignment, task["submission"])
-        copy_gradebook(folder / "gradebook.db", assignment, task["structure"], workspace)
+        (folder / "gradebook.db").write_bytes(gradebook)
         code, seconds, log = run_within(autograde, [assignment, "--student", student, "--force", *settings],
                                         folder, environment, task["budget"])
         status = "over budget" if code is None else "graded" if code == 0 else "failed"

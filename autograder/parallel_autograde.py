@@ -52,15 +52,12 @@ os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(dict.fromkeys(
     [*filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)), str(HERE)]))
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # nbgrader runs alembic
 
-from nbgrader.apps import NbGraderAPI  # noqa: E402  (after the environment: it reads the config)
-from nbgrader.apps.nbgraderapp import NbGraderApp  # noqa: E402
+from autograder.dask_grading import (Refused, assignment_structure, grade, gradebook_bytes, reference,  # noqa: E402
+                                     regular_files, save, warm_up, write_files)
 
-from autograder.collecting import valid_student_id  # noqa: E402
-from autograder.dask_grading import (Refused, assignment_structure, grade, reference, regular_files, save,  # noqa: E402
-                                     write_files)
-from autograder.preprocessors import JudgeTestCells  # noqa: E402
-from autograder.submissions import (adopt_renamed_notebooks, expected_notebooks, explain_failure,  # noqa: E402
-                                    write_failure_feedback)
+# nbgrader and the modules that import it are imported where they are used: each worker process of the
+# LocalCluster imports this module again (multiprocessing's spawn) and needs none of them (its fork server
+# imports them once, dask_grading.PRELOAD).
 
 
 INSTRUCTOR_ERROR = "instructor error"
@@ -77,6 +74,9 @@ def course():
     A configuration file that does not load is an InstructorError (traitlets would log it and go on
     with the defaults: no sandbox, another class folder).
     """
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.apps.nbgraderapp import NbGraderApp
+
     app = NbGraderApp()
     app.raise_config_file_errors = True
     try:
@@ -106,6 +106,8 @@ def instructor_folders(api):
 def instructor_problems(api, assignments):
     """{assignment: why} for those of ``assignments`` that cannot be graded for a reason that is the
     instructor's: the gradebook, or the instructor notebooks."""
+    from autograder.submissions import expected_notebooks
+
     url = api.coursedir.db_url
     try:
         from sqlalchemy.engine import make_url
@@ -138,6 +140,8 @@ def instructor_problems(api, assignments):
 
 def submissions(coursedir, assignments, students):
     """(assignment, student) pairs with a folder in the submitted directory, sorted."""
+    from autograder.collecting import valid_student_id
+
     submitted = Path(coursedir.submitted_directory)
     pairs = [(folder.name, folder.parent.name) for folder in submitted.glob("*/*") if folder.is_dir()]
     for assignment, student in [pair for pair in pairs if not valid_student_id(pair[1])]:
@@ -186,6 +190,8 @@ def last_error(log_path):
 
 def explain(coursedir, assignment, student, status, seconds, log_tail):
     """The student's explanation of a submission nbgrader could not grade, as a feedback page too."""
+    from autograder.submissions import expected_notebooks, explain_failure, write_failure_feedback
+
     expected = expected_notebooks(Path(coursedir.root) / coursedir.source_directory / assignment)
     submission = Path(coursedir.submitted_directory) / student / assignment
     message = explain_failure(submission, expected, status, seconds, log_tail)
@@ -198,6 +204,9 @@ def instructor_side(api, assignment):
     """What a worker needs of the instructor to grade ``assignment``, as bytes and plain data: the instructor
     folder, the gradebook's structure of the assignment (no student data), the cached reference records and the
     class's configuration files (the course's own is installed on the worker)."""
+    from autograder.preprocessors import JudgeTestCells
+    from autograder.submissions import expected_notebooks
+
     coursedir = api.coursedir
     with api.gradebook as gradebook:
         structure = assignment_structure(gradebook, assignment)
@@ -233,6 +242,8 @@ def dask_client(scheduler, workers, folder):
 
 def run(assignments=(), students=(), workers=None, budget=600.0, force=False, scheduler=None):
     """Grade every matching submission on Dask; return {(assignment, student): (status, seconds, message)}."""
+    from autograder.submissions import adopt_renamed_notebooks, expected_notebooks
+
     api = course()
     coursedir = api.coursedir
     class_dir = Path(coursedir.submitted_directory).parent
@@ -266,15 +277,19 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
 
     from distributed import as_completed
 
-    sides = {assignment: instructor_side(api, assignment) for assignment in sorted({a for a, _, _, _ in todo})}
     # the local workers' working folders: private to this run (another user's /tmp/dask-scratch-space is no use)
     scratch = tempfile.mkdtemp(prefix="trainlab-dask-")
     client = dask_client(scheduler, workers or 2 * (os.cpu_count() or 1), scratch)
+    client.run(warm_up)  # the workers' fork servers import nbgrader while the tasks are prepared
+    sides = {assignment: instructor_side(api, assignment) for assignment in sorted({a for a, _, _, _ in todo})}
     bar = tqdm(total=len(todo), unit="notebook", desc="autograde", dynamic_ncols=True,
                bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed, ETA {remaining} {postfix}")
     try:
-        references = {}  # per assignment: the cached records, or the task that records them once for all
+        # per assignment: the cached records, or the task that records them once for all; the task that makes the
+        # gradebook every grading task copies (it runs beside the reference run)
+        references, gradebooks = {}, {}
         for assignment, side in sides.items():
+            gradebooks[assignment] = client.submit(gradebook_bytes, assignment, side.pop("structure"), pure=False)
             references[assignment] = side.pop("records") or client.submit(
                 reference, {"assignment": assignment, "budget": budget, **side}, pure=False)
         futures = {}
@@ -282,8 +297,8 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
             task = {"assignment": assignment, "student": student, "budget": budget, **sides[assignment],
                     "submission": regular_files(Path(coursedir.submitted_directory) / student / assignment)}
             # pure=False: a task given again (FORCE=1, a worker lost) is graded again, never taken from a cache
-            futures[client.submit(grade, task, references[assignment], key=f"grade-{key}-{digest[:12]}", pure=False)] = (
-                assignment, student, key, digest)
+            futures[client.submit(grade, task, references[assignment], gradebooks[assignment],
+                                  key=f"grade-{key}-{digest[:12]}", pure=False)] = (assignment, student, key, digest)
         for future in as_completed(futures):
             assignment, student, key, digest = futures.pop(future)
             status, seconds, message, worker = collect(api, assignment, student, future, logs)
@@ -307,6 +322,8 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
 
 def keep_records(api, assignment, future):
     """Put the reference records a worker computed in the class's cache (JudgeTestCells.cache_directory)."""
+    from autograder.preprocessors import JudgeTestCells
+
     cache = JudgeTestCells(config=api.config).cache_directory
     if cache and not isinstance(future, dict) and future.status == "finished":
         write_files(Path(cache) / assignment, future.result())
