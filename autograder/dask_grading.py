@@ -193,6 +193,12 @@ def warm_up():
         multiprocessing.forkserver.ensure_running()
 
 
+def dask_setup(worker):
+    """Dask's preload hook (``dask worker --preload autograder.dask_grading``): the fork server starts with the
+    worker, not at its first task."""
+    warm_up()
+
+
 def child(entry, argv, folder, environment, log_path):
     """In the forked child: a session of its own (the budget kills it whole), the task's folder and environment,
     output to the log; then ``entry(argv)``."""

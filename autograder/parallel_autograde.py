@@ -236,7 +236,8 @@ def dask_client(scheduler, workers, folder):
         return Client(scheduler)
     with dask.config.set({"distributed.worker.daemon": False}):  # a worker starts the grading processes
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               worker_dashboard_address=None, local_directory=folder)
+                               worker_dashboard_address=None, local_directory=folder,
+                               preload=["autograder.dask_grading"])  # each worker starts its fork server
     return Client(cluster)
 
 
@@ -279,8 +280,9 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
 
     # the local workers' working folders: private to this run (another user's /tmp/dask-scratch-space is no use)
     scratch = tempfile.mkdtemp(prefix="trainlab-dask-")
-    client = dask_client(scheduler, workers or 2 * (os.cpu_count() or 1), scratch)
-    client.run(warm_up)  # the workers' fork servers import nbgrader while the tasks are prepared
+    # one worker per core: each imports nbgrader in its fork server, and more would only share the cores
+    client = dask_client(scheduler, workers or os.cpu_count() or 1, scratch)
+    client.run(warm_up)  # the fork servers of workers started without the preload import nbgrader now
     sides = {assignment: instructor_side(api, assignment) for assignment in sorted({a for a, _, _, _ in todo})}
     bar = tqdm(total=len(todo), unit="notebook", desc="autograde", dynamic_ncols=True,
                bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed, ETA {remaining} {postfix}")
@@ -359,7 +361,7 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("assignments", nargs="*", help="assignments to grade (default: every submitted one)")
     parser.add_argument("--student", action="append", default=[], help="only this student (repeatable)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes of the LocalCluster: submissions graded at once (default: 2 per core)")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes of the LocalCluster: submissions graded at once (default: one per core)")
     parser.add_argument("--budget", type=float, default=600.0, help="seconds one submission may take in all")
     parser.add_argument("--scheduler", default=None, help="the Dask scheduler of an existing cluster "
                         "(tcp://host:8786); default: a LocalCluster of --workers processes on this machine")

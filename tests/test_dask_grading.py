@@ -49,7 +49,7 @@ class Cluster:
         """A worker of one thread in its own working folder, not in the course or the class folder."""
         environment = {key: value for key, value in environment.items() if key != "JUPYTER_CONFIG_PATH"}
         environment["DASK_DISTRIBUTED__WORKER__DAEMON"] = "False"  # it starts the grading processes
-        return self.start(name, [DASK, "worker", self.address, "--nthreads", "1", "--name", name, "--no-dashboard",
+        return self.start(name, [DASK, "worker", self.address, "--nthreads", "1", "--preload", "autograder.dask_grading", "--name", name, "--no-dashboard",
                                  "--local-directory", str(self.folder / name)], environment)
 
     def wait_for_workers(self, count):

@@ -74,7 +74,7 @@ def dask_workers(folder, count):
         address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
     dask, processes = str(Path(sys.executable).parent / "dask"), []
     commands = [[dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1], "--no-dashboard"]]
-    commands += [[dask, "worker", address, "--nthreads", "1", "--no-dashboard", "--local-directory",
+    commands += [[dask, "worker", address, "--nthreads", "1", "--preload", "autograder.dask_grading", "--no-dashboard", "--local-directory",
                   str(folder / f"worker{k}")] for k in range(count)]
     for command in commands:
         (folder / f"worker{len(processes)}").mkdir(parents=True, exist_ok=True)
