@@ -276,17 +276,33 @@ def grade(task, records, gradebook):
         status = "over budget" if code is None else "graded" if code == 0 else "failed"
         autograded = folder / "autograded" / student / assignment
         return {"status": status, "seconds": seconds, "worker": address, "log": log,
+                "recorded": has_submission(db_url, assignment, student),
                 "autograded": regular_files(autograded) if status == "graded" else {}}
+
+
+def has_submission(db_url, assignment, student):
+    """Whether nbgrader recorded the submission in the gradebook at ``db_url`` (not when it found no notebook)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gradebook:
+        try:
+            gradebook.find_submission(assignment, student)
+        except MissingEntry:
+            return False
+    return True
 
 
 def save(api, assignment, student, result):
     """Record a graded submission in the class, as nbgrader's autograde would have: the autograded folder, the
     submission (its timestamp, so late or not), a zero for each notebook not handed in, and each notebook's
-    grades and comments through nbgrader's SaveAutoGrades and AssignLatePenalties."""
+    grades and comments through nbgrader's SaveAutoGrades and AssignLatePenalties. Nothing where nbgrader
+    recorded no submission (it found no notebook to grade)."""
     import nbformat
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 
+    if not result["recorded"]:
+        return
     coursedir = api.coursedir
     submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
     timestamp = coursedir.get_existing_timestamp(str(submitted))
