@@ -334,8 +334,8 @@ def save(api, assignment, student, result):
 
 
 def record_reference(argv):
-    """``python -m autograder.dask_grading ASSIGNMENT [--Section.trait=value ...]``: compute the reference records
-    of ASSIGNMENT's instructor notebooks into JudgeTestCells.cache_directory, with nbgrader's configuration."""
+    """``argv`` = [ASSIGNMENT, --Section.trait=value ...]: compute the reference records of ASSIGNMENT's instructor
+    notebooks into JudgeTestCells.cache_directory, with nbgrader's configuration (in the reference task's child)."""
     from nbgrader.apps.nbgraderapp import NbGraderApp
 
     from autograder.preprocessors import JudgeTestCells
@@ -347,7 +347,3 @@ def record_reference(argv):
     judge = JudgeTestCells(config=app.config)
     for notebook in sorted(Path(judge.source_directory, assignment).glob("*.ipynb")):
         judge.reference_records(assignment, notebook.stem)
-
-
-if __name__ == "__main__":
-    record_reference(sys.argv[1:])
