@@ -71,6 +71,7 @@ def assignment_structure(gradebook, assignment):
     graded = ("name", "max_score", "cell_type")
     return {"duedate": found.duedate, "notebooks": [{
         "name": notebook.name,
+        "kernelspec": notebook.kernelspec,  # nbgrader's OverwriteKernelspec gives the submission the source's
         "grade_cells": [{key: getattr(cell, key) for key in graded} for cell in notebook.grade_cells],
         "task_cells": [{key: getattr(cell, key) for key in graded} for cell in notebook.task_cells],
         "solution_cells": [cell.name for cell in notebook.solution_cells],
@@ -93,7 +94,7 @@ def make_gradebook(db_url, assignment, structure):
         gradebook.update_or_create_assignment(assignment, duedate=structure["duedate"])
         for notebook in structure["notebooks"]:
             name = notebook["name"]
-            gradebook.update_or_create_notebook(name, assignment)
+            gradebook.update_or_create_notebook(name, assignment, kernelspec=notebook["kernelspec"])
             for cell in notebook["grade_cells"]:
                 gradebook.update_or_create_grade_cell(cell.pop("name"), name, assignment, **cell)
             for cell in notebook["task_cells"]:
