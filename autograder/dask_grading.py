@@ -1,14 +1,19 @@
 """Grading a submission on a Dask worker that shares nothing with the class but the installed course.
 
-The coordinator (parallel_autograde.py) sends each task everything it needs as bytes: the submission's
-regular files, the assignment's instructor folder, the cached reference records and the class's configuration
-files, and a SQLite gradebook that ``gradebook_bytes`` (a task run once per assignment) built from the gradebook's
-structure of the assignment (its notebooks and cells, its due date: no student data). ``grade`` (the task) makes
-a private course folder in the worker's working folder with a copy of that gradebook, runs nbgrader's own ``autograde`` there, in a child of the worker's fork server
-(which imported nbgrader and the course once), and returns the autograded folder's files and nbgrader's log. Where no reference records are cached, ``reference`` (a task
-run once per assignment) runs the instructor notebooks and hands its records to every ``grade``. ``save`` (on the
-coordinator) writes the autograded folder and the gradebook's rows with nbgrader's own SaveAutoGrades and
-AssignLatePenalties: the coordinator is the only writer of the class folder and of the gradebook.
+The coordinator (parallel_autograde.py) sends each worker, once per assignment, the instructor folder and the
+class's configuration files (the assignment's ``side``), and each task the submission's regular files as bytes,
+the reference records and a SQLite gradebook that ``gradebook_bytes`` (a task run once per assignment) built from
+the gradebook's structure of the assignment (its notebooks and cells, its due date: no student data). ``grade``
+(the task) makes a private course folder in the worker's working folder with a copy of that gradebook, runs
+nbgrader's own ``autograde`` there and returns the autograded folder's files and nbgrader's log. Where no
+reference records are cached, ``reference`` (a task run once per assignment) runs the instructor notebooks and
+hands its records to every ``grade``. ``save`` (on the coordinator) writes the autograded folder and the
+gradebook's rows with nbgrader's own SaveAutoGrades and AssignLatePenalties: the coordinator is the only writer
+of the class folder and of the gradebook.
+
+Everything that uses nbgrader runs in a child of the worker process's fork server, which imported nbgrader and
+the course once (``PRELOAD``); the worker process itself never imports them. ``dask_setup`` (the worker's
+preload) starts the fork server with the worker: the one place where a per-worker resource starts.
 
 A worker without bubblewrap refuses every task (``Refused``): the grader never runs student code
 unsandboxed.
@@ -80,12 +85,14 @@ def assignment_structure(gradebook, assignment):
     } for notebook in found.notebooks]}
 
 
-def make_gradebook(db_url, assignment, structure):
-    """A gradebook holding ``assignment`` as ``structure`` describes it (see assignment_structure)."""
+def make_gradebook(arguments):
+    """``arguments`` = (db_url, assignment, structure): a gradebook at db_url holding ``assignment`` as
+    ``structure`` describes it (see assignment_structure)."""
     import copy
 
     from nbgrader.api import Gradebook
 
+    db_url, assignment, structure = arguments
     structure = copy.deepcopy(structure)
     bin_folder = str(Path(sys.executable).parent)
     if bin_folder not in os.environ.get("PATH", "").split(os.pathsep):  # a new gradebook runs alembic
@@ -105,13 +112,18 @@ def make_gradebook(db_url, assignment, structure):
                 gradebook.update_or_create_source_cell(cell.pop("name"), name, assignment, **cell)
 
 
-def gradebook_bytes(assignment, structure):
+def gradebook_bytes(assignment, structure, budget):
     """The Dask task that makes the bytes of a SQLite gradebook holding ``assignment`` as ``structure`` describes
-    it, and no student: made once per assignment (alembic takes seconds), copied by every grading task."""
-    with tempfile.TemporaryDirectory(prefix="gradebook-") as folder:
-        path = Path(folder) / "gradebook.db"
-        make_gradebook(f"sqlite:///{path}", assignment, structure)
-        return path.read_bytes()
+    it, and no student: made once per assignment (alembic takes seconds), copied by every grading task. Made in a
+    child of the fork server, so the worker process never imports nbgrader."""
+    address, workspace = worker_place()
+    with tempfile.TemporaryDirectory(prefix="gradebook-", dir=workspace) as folder:
+        folder = Path(folder)
+        db_url = f"sqlite:///{folder / 'gradebook.db'}"
+        code, _, log = run_within(make_gradebook, (db_url, assignment, structure), folder, dict(os.environ), budget)
+        if code != 0:
+            raise RuntimeError(f"the gradebook of {assignment} could not be made on {address}: {log[-2000:]}")
+        return (folder / "gradebook.db").read_bytes()
 
 
 def stop_group(process):
@@ -150,13 +162,13 @@ def refuse_unsandboxed(address, what):
                       "machine)")
 
 
-def course_folder(folder, task, records):
-    """Make the private course ``folder`` of ``task``; nbgrader's command-line settings and environment there."""
-    assignment = task["assignment"]
-    write_files(folder / "source" / assignment, task["source"])
+def course_folder(folder, assignment, side, records):
+    """Make the private course ``folder`` of ``assignment`` (``side``: its source and the class's configuration
+    files); nbgrader's command-line settings and environment there."""
+    write_files(folder / "source" / assignment, side["source"])
     write_files(folder / "reference_records" / assignment, records)
     config_path = []
-    for number, config in enumerate(task["configs"]):
+    for number, config in enumerate(side["configs"]):
         write_files(folder / "config" / str(number), {"nbgrader_config.py": config})
         config_path.append(str(folder / "config" / str(number)))
     db_url = f"sqlite:///{folder / 'gradebook.db'}"
@@ -239,58 +251,62 @@ def run_within(entry, argv, folder, environment, budget):
     return code, time.monotonic() - start, log
 
 
-def reference(task):
-    """The Dask task that runs the instructor notebooks of ``task`` once: {name: bytes} of their reference records
-    (JudgeTestCells's cache), which every grading task of the assignment then receives."""
+def reference(assignment, side, budget):
+    """The Dask task that runs the instructor notebooks of ``assignment`` (``side``, as ``grade`` receives it) once:
+    {name: bytes} of their reference records (JudgeTestCells's cache), which every grading task then receives."""
     address, workspace = worker_place()
-    refuse_unsandboxed(address, f"the reference run of {task['assignment']}")
-    with tempfile.TemporaryDirectory(prefix=f"reference-{task['assignment']}-", dir=workspace) as folder:
+    refuse_unsandboxed(address, f"the reference run of {assignment}")
+    with tempfile.TemporaryDirectory(prefix=f"reference-{assignment}-", dir=workspace) as folder:
         folder = Path(folder)
-        settings, environment, _ = course_folder(folder, task, {})
+        settings, environment, _ = course_folder(folder, assignment, side, {})
         # the grader shows the instructor notebooks it received to their kernel (RecordingExecute.solutions)
-        code, _, log = run_within(record_reference, [task["assignment"], *settings], folder, environment,
-                                  task["budget"])
+        code, _, log = run_within(record_reference, [assignment, *settings], folder, environment, budget)
         if code != 0:
-            raise RuntimeError(f"the reference run of {task['assignment']} failed on {address}: {log[-2000:]}")
-        return {name: data for name, data in regular_files(folder / "reference_records" / task["assignment"]).items()
+            raise RuntimeError(f"the reference run of {assignment} failed on {address}: {log[-2000:]}")
+        return {name: data for name, data in regular_files(folder / "reference_records" / assignment).items()
                 if name.endswith(".json")}
 
 
-def grade(task, records, gradebook):
+def grade(task, side, records, gradebook):
     """The Dask task: grade one submission in a private course folder; return what the coordinator records.
 
-    ``task``: assignment, student, submission {path: bytes}, source {path: bytes}, configs [bytes of
-    nbgrader_config.py, read before the course's], budget (seconds); ``records``: {name: bytes} of the reference
-    records; ``gradebook``: bytes of a gradebook holding the assignment (gradebook_bytes). Returns status ("graded", "failed", "over budget"),
-    seconds, log, autograded {path: bytes} and the worker's address.
+    ``task``: assignment, student, submission {path: bytes}, budget (seconds); ``side``: the assignment's source
+    {path: bytes} and configs [bytes of nbgrader_config.py, read before the course's], sent to each worker once;
+    ``records``: {name: bytes} of the reference records; ``gradebook``: bytes of a gradebook holding the assignment
+    (gradebook_bytes). Returns status ("graded", "failed", "over budget"), seconds, log, whether nbgrader recorded
+    the submission, autograded {path: bytes} and the worker's address.
     """
     assignment, student = task["assignment"], task["student"]
     address, workspace = worker_place()
     refuse_unsandboxed(address, f"{assignment}/{student}")
     with tempfile.TemporaryDirectory(prefix=f"grading-{assignment}-{student}-", dir=workspace) as folder:
         folder = Path(folder)
-        settings, environment, db_url = course_folder(folder, task, records)
+        settings, environment, db_url = course_folder(folder, assignment, side, records)
         write_files(folder / "submitted" / student / assignment, task["submission"])
         (folder / "gradebook.db").write_bytes(gradebook)
         code, seconds, log = run_within(autograde, [assignment, "--student", student, "--force", *settings],
                                         folder, environment, task["budget"])
         status = "over budget" if code is None else "graded" if code == 0 else "failed"
+        run_within(note_submission, (db_url, assignment, student, str(folder / "recorded")), folder, environment,
+                   task["budget"])
         autograded = folder / "autograded" / student / assignment
         return {"status": status, "seconds": seconds, "worker": address, "log": log,
-                "recorded": has_submission(db_url, assignment, student),
+                "recorded": (folder / "recorded").exists(),
                 "autograded": regular_files(autograded) if status == "graded" else {}}
 
 
-def has_submission(db_url, assignment, student):
-    """Whether nbgrader recorded the submission in the gradebook at ``db_url`` (not when it found no notebook)."""
+def note_submission(arguments):
+    """``arguments`` = (db_url, assignment, student, path): make the file at ``path`` where nbgrader recorded the
+    submission in the gradebook at ``db_url`` (not when it found no notebook)."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    db_url, assignment, student, path = arguments
     with Gradebook(db_url) as gradebook:
         try:
             gradebook.find_submission(assignment, student)
         except MissingEntry:
-            return False
-    return True
+            return
+    Path(path).touch()
 
 
 def save(api, assignment, student, result):

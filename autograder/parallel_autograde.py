@@ -4,8 +4,8 @@
                                             [--budget SECONDS] [--force]
 
 nbgrader grades one submission at a time. Here each submission is a task of ``dask.distributed``: on a
-LocalCluster of ``--workers`` processes of one thread on this machine, or on the existing cluster of
-``--scheduler``. A worker needs the course installed and nothing else: the task carries the submission and
+LocalCluster of ``--workers`` threads in this process (each waits for a grading process), or on the existing
+cluster of ``--scheduler``. A worker needs the course installed and nothing else: the task carries the submission and
 the instructor side as bytes, and the worker runs the unchanged ``nbgrader autograde`` in a private course
 folder (see dask_grading.py). This process, the coordinator, alone writes the class folder and the gradebook,
 with nbgrader's own SaveAutoGrades and AssignLatePenalties. A progress bar shows what is done and the ETA.
@@ -55,9 +55,8 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 from autograder.dask_grading import (Refused, assignment_structure, grade, gradebook_bytes, reference,  # noqa: E402
                                      regular_files, save, warm_up, write_files)
 
-# nbgrader and the modules that import it are imported where they are used: each worker process of the
-# LocalCluster imports this module again (multiprocessing's spawn) and needs none of them (its fork server
-# imports them once, dask_grading.PRELOAD).
+# nbgrader and the modules that import it are imported where they are used: on a LocalCluster, this process
+# first starts the fork server, which imports them (dask_grading.PRELOAD, this module included) on another core.
 
 
 INSTRUCTOR_ERROR = "instructor error"
@@ -227,17 +226,16 @@ def config_files():
 
 
 def dask_client(scheduler, workers, folder):
-    """A client of the cluster at ``scheduler``, or of a LocalCluster of ``workers`` processes of one thread
-    working in ``folder``."""
-    import dask
+    """A client of the cluster at ``scheduler``, or of a LocalCluster working in ``folder``: one worker of
+    ``workers`` threads in this process (each thread waits for a grading process of the fork server; worker
+    processes would import Dask and start a fork server each, for nothing)."""
     from distributed import Client, LocalCluster
 
     if scheduler:
         return Client(scheduler)
-    with dask.config.set({"distributed.worker.daemon": False}):  # a worker starts the grading processes
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                               worker_dashboard_address=None, local_directory=folder,
-                               preload=["autograder.dask_grading"])  # each worker starts its fork server
+    cluster = LocalCluster(n_workers=1, threads_per_worker=workers, processes=False, dashboard_address=None,
+                           worker_dashboard_address=None, local_directory=folder,
+                           preload=["autograder.dask_grading"])  # as a worker elsewhere starts
     return Client(cluster)
 
 
@@ -245,6 +243,8 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
     """Grade every matching submission on Dask; return {(assignment, student): (status, seconds, message)}."""
     from autograder.submissions import adopt_renamed_notebooks, expected_notebooks
 
+    if not scheduler:
+        warm_up()  # the fork server imports nbgrader on the other core while this process does
     api = course()
     coursedir = api.coursedir
     class_dir = Path(coursedir.submitted_directory).parent
@@ -289,17 +289,21 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
     try:
         # per assignment: the cached records, or the task that records them once for all; the task that makes the
         # gradebook every grading task copies (it runs beside the reference run)
-        references, gradebooks = {}, {}
+        references, gradebooks, scattered = {}, {}, {}
         for assignment, side in sides.items():
-            gradebooks[assignment] = client.submit(gradebook_bytes, assignment, side.pop("structure"), pure=False)
-            references[assignment] = side.pop("records") or client.submit(
-                reference, {"assignment": assignment, "budget": budget, **side}, pure=False)
+            gradebooks[assignment] = client.submit(gradebook_bytes, assignment, side.pop("structure"), budget,
+                                                   pure=False)
+            records = side.pop("records")
+            # the instructor folder and the configuration go to every worker once, not with each task
+            scattered[assignment] = client.scatter([side], broadcast=True, hash=False)[0]
+            references[assignment] = records or client.submit(reference, assignment, scattered[assignment], budget,
+                                                              pure=False)
         futures = {}
         for assignment, student, key, digest in todo:
-            task = {"assignment": assignment, "student": student, "budget": budget, **sides[assignment],
+            task = {"assignment": assignment, "student": student, "budget": budget,
                     "submission": regular_files(Path(coursedir.submitted_directory) / student / assignment)}
             # pure=False: a task given again (FORCE=1, a worker lost) is graded again, never taken from a cache
-            futures[client.submit(grade, task, references[assignment], gradebooks[assignment],
+            futures[client.submit(grade, task, scattered[assignment], references[assignment], gradebooks[assignment],
                                   key=f"grade-{key}-{digest[:12]}", pure=False)] = (assignment, student, key, digest)
         for future in as_completed(futures):
             assignment, student, key, digest = futures.pop(future)
@@ -361,10 +365,10 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("assignments", nargs="*", help="assignments to grade (default: every submitted one)")
     parser.add_argument("--student", action="append", default=[], help="only this student (repeatable)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes of the LocalCluster: submissions graded at once (default: one per core)")
+    parser.add_argument("--workers", type=int, default=None, help="threads of the LocalCluster: submissions graded at once (default: one per core)")
     parser.add_argument("--budget", type=float, default=600.0, help="seconds one submission may take in all")
     parser.add_argument("--scheduler", default=None, help="the Dask scheduler of an existing cluster "
-                        "(tcp://host:8786); default: a LocalCluster of --workers processes on this machine")
+                        "(tcp://host:8786); default: a LocalCluster of --workers threads on this machine")
     parser.add_argument("--force", action="store_true", help="grade again what is already graded")
     args = parser.parse_args(argv)
     start = time.perf_counter()
