@@ -1,9 +1,8 @@
 """Grading a submission on a Dask worker that shares nothing with the class but the installed course.
 
-The coordinator (parallel_autograde.py) sends each worker, once per assignment, the instructor folder and the
-class's configuration files (the assignment's ``side``), and each task the submission's regular files as bytes,
-the reference records and a SQLite gradebook that ``gradebook_bytes`` (a task run once per assignment) built from
-the gradebook's structure of the assignment (its notebooks and cells, its due date: no student data). ``grade``
+The coordinator (parallel_autograde.py) sends each worker, once per assignment, the instructor folder, the
+class's configuration files and a SQLite gradebook holding the assignment and no student (``gradebook_bytes``):
+the assignment's ``side``; and each task the submission's regular files and the reference records. ``grade``
 (the task) makes a private course folder in the worker's working folder with a copy of that gradebook, runs
 nbgrader's own ``autograde`` there and returns the autograded folder's files and nbgrader's log. Where no
 reference records are cached, ``reference`` (a task run once per assignment) runs the instructor notebooks and
@@ -70,60 +69,40 @@ def write_files(folder, files):
         path.write_bytes(data)
 
 
-def assignment_structure(gradebook, assignment):
-    """The gradebook's assignment ``assignment``: due date, notebooks and their cells, as plain data."""
+def gradebook_bytes(gradebook, assignment):
+    """The bytes of a SQLite gradebook holding the assignment ``assignment`` of ``gradebook`` (the class's): its due
+    date, notebooks and cells, and no student. Made once per assignment by the coordinator; every grading task
+    grades in a copy of it."""
+    from nbgrader.api import Gradebook
+    from sqlalchemy import create_engine, text
+
     found = gradebook.find_assignment(assignment)
     graded = ("name", "max_score", "cell_type")
-    return {"duedate": found.duedate, "notebooks": [{
-        "name": notebook.name,
-        "kernelspec": notebook.kernelspec,  # nbgrader's OverwriteKernelspec gives the submission the source's
-        "grade_cells": [{key: getattr(cell, key) for key in graded} for cell in notebook.grade_cells],
-        "task_cells": [{key: getattr(cell, key) for key in graded} for cell in notebook.task_cells],
-        "solution_cells": [cell.name for cell in notebook.solution_cells],
-        "source_cells": [{key: getattr(cell, key) for key in ("name", "cell_type", "locked", "source", "checksum")}
-                         for cell in notebook.source_cells],
-    } for notebook in found.notebooks]}
-
-
-def make_gradebook(arguments):
-    """``arguments`` = (db_url, assignment, structure): a gradebook at db_url holding ``assignment`` as
-    ``structure`` describes it (see assignment_structure)."""
-    import copy
-
-    from nbgrader.api import Gradebook
-
-    db_url, assignment, structure = arguments
-    structure = copy.deepcopy(structure)
-    bin_folder = str(Path(sys.executable).parent)
-    if bin_folder not in os.environ.get("PATH", "").split(os.pathsep):  # a new gradebook runs alembic
-        os.environ["PATH"] = f"{bin_folder}{os.pathsep}{os.environ.get('PATH', '')}"
-    with Gradebook(db_url) as gradebook:
-        gradebook.update_or_create_assignment(assignment, duedate=structure["duedate"])
-        for notebook in structure["notebooks"]:
-            name = notebook["name"]
-            gradebook.update_or_create_notebook(name, assignment, kernelspec=notebook["kernelspec"])
-            for cell in notebook["grade_cells"]:
-                gradebook.update_or_create_grade_cell(cell.pop("name"), name, assignment, **cell)
-            for cell in notebook["task_cells"]:
-                gradebook.update_or_create_task_cell(cell.pop("name"), name, assignment, **cell)
-            for cell in notebook["solution_cells"]:
-                gradebook.update_or_create_solution_cell(cell, name, assignment)
-            for cell in notebook["source_cells"]:
-                gradebook.update_or_create_source_cell(cell.pop("name"), name, assignment, **cell)
-
-
-def gradebook_bytes(assignment, structure, budget):
-    """The Dask task that makes the bytes of a SQLite gradebook holding ``assignment`` as ``structure`` describes
-    it, and no student: made once per assignment (alembic takes seconds), copied by every grading task. Made in a
-    child of the fork server, so the worker process never imports nbgrader."""
-    address, workspace = worker_place()
-    with tempfile.TemporaryDirectory(prefix="gradebook-", dir=workspace) as folder:
-        folder = Path(folder)
-        db_url = f"sqlite:///{folder / 'gradebook.db'}"
-        code, _, log = run_within(make_gradebook, (db_url, assignment, structure), folder, dict(os.environ), budget)
-        if code != 0:
-            raise RuntimeError(f"the gradebook of {assignment} could not be made on {address}: {log[-2000:]}")
-        return (folder / "gradebook.db").read_bytes()
+    with tempfile.TemporaryDirectory(prefix="gradebook-") as folder:
+        db_url = f"sqlite:///{Path(folder) / 'gradebook.db'}"
+        # the class gradebook's schema version, as nbgrader stamps a new gradebook (it would run alembic: seconds)
+        version = gradebook.db.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        engine = create_engine(db_url)
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:version)"),
+                               {"version": version})
+        engine.dispose()
+        with Gradebook(db_url) as copy:
+            copy.update_or_create_assignment(assignment, duedate=found.duedate)
+            for notebook in found.notebooks:
+                # nbgrader's OverwriteKernelspec gives the submission the source's kernelspec
+                copy.update_or_create_notebook(notebook.name, assignment, kernelspec=notebook.kernelspec)
+                for kind in ("grade_cell", "task_cell"):
+                    for cell in getattr(notebook, f"{kind}s"):
+                        getattr(copy, f"update_or_create_{kind}")(cell.name, notebook.name, assignment,
+                                                                  **{key: getattr(cell, key) for key in graded[1:]})
+                for cell in notebook.solution_cells:
+                    copy.update_or_create_solution_cell(cell.name, notebook.name, assignment)
+                for cell in notebook.source_cells:
+                    copy.update_or_create_source_cell(cell.name, notebook.name, assignment, **{
+                        key: getattr(cell, key) for key in ("cell_type", "locked", "source", "checksum")})
+        return (Path(folder) / "gradebook.db").read_bytes()
 
 
 def stop_group(process):
@@ -267,13 +246,13 @@ def reference(assignment, side, budget):
                 if name.endswith(".json")}
 
 
-def grade(task, side, records, gradebook):
+def grade(task, side, records):
     """The Dask task: grade one submission in a private course folder; return what the coordinator records.
 
     ``task``: assignment, student, submission {path: bytes}, budget (seconds); ``side``: the assignment's source
-    {path: bytes} and configs [bytes of nbgrader_config.py, read before the course's], sent to each worker once;
-    ``records``: {name: bytes} of the reference records; ``gradebook``: bytes of a gradebook holding the assignment
-    (gradebook_bytes). Returns status ("graded", "failed", "over budget"), seconds, log, whether nbgrader recorded
+    {path: bytes}, configs [bytes of nbgrader_config.py, read before the course's] and gradebook (bytes of
+    gradebook_bytes), sent to each worker once; ``records``: {name: bytes} of the reference records. Returns
+    status ("graded", "failed", "over budget"), seconds, log, whether nbgrader recorded
     the submission, autograded {path: bytes} and the worker's address.
     """
     assignment, student = task["assignment"], task["student"]
@@ -283,7 +262,7 @@ def grade(task, side, records, gradebook):
         folder = Path(folder)
         settings, environment, db_url = course_folder(folder, assignment, side, records)
         write_files(folder / "submitted" / student / assignment, task["submission"])
-        (folder / "gradebook.db").write_bytes(gradebook)
+        (folder / "gradebook.db").write_bytes(side["gradebook"])
         code, seconds, log = run_within(autograde, [assignment, "--student", student, "--force", *settings],
                                         folder, environment, task["budget"])
         status = "over budget" if code is None else "graded" if code == 0 else "failed"

@@ -52,7 +52,7 @@ os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(dict.fromkeys(
     [*filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)), str(HERE)]))
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # nbgrader runs alembic
 
-from autograder.dask_grading import (Refused, assignment_structure, grade, gradebook_bytes, reference,  # noqa: E402
+from autograder.dask_grading import (Refused, grade, gradebook_bytes, reference,  # noqa: E402
                                      regular_files, save, warm_up, write_files)
 
 # nbgrader and the modules that import it are imported where they are used: on a LocalCluster, this process
@@ -200,20 +200,20 @@ def explain(coursedir, assignment, student, status, seconds, log_tail):
 
 
 def instructor_side(api, assignment):
-    """What a worker needs of the instructor to grade ``assignment``, as bytes and plain data: the instructor
-    folder, the gradebook's structure of the assignment (no student data), the cached reference records and the
-    class's configuration files (the course's own is installed on the worker)."""
+    """What a worker needs of the instructor to grade ``assignment``, as bytes: the instructor folder, a gradebook
+    holding the assignment (no student data), the cached reference records and the class's configuration files
+    (the course's own is installed on the worker)."""
     from autograder.preprocessors import JudgeTestCells
     from autograder.submissions import expected_notebooks
 
     coursedir = api.coursedir
     with api.gradebook as gradebook:
-        structure = assignment_structure(gradebook, assignment)
+        template = gradebook_bytes(gradebook, assignment)
     judge = JudgeTestCells(config=api.config)
     caches = [judge.cache_file(assignment, Path(name).stem) for name in
               expected_notebooks(Path(judge.source_directory) / assignment)] if judge.cache_directory else []
     return {"source": regular_files(Path(coursedir.root) / coursedir.source_directory / assignment),
-            "structure": structure,
+            "gradebook": template,
             "records": {cache.name: cache.read_bytes() for cache in caches}
             if caches and all(cache.is_file() for cache in caches) else {},
             "configs": [path.read_bytes() for path in config_files() if path.parent.resolve() != HERE]}
@@ -280,19 +280,16 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
 
     # the local workers' working folders: private to this run (another user's /tmp/dask-scratch-space is no use)
     scratch = tempfile.mkdtemp(prefix="trainlab-dask-")
-    # one worker per core: each imports nbgrader in its fork server, and more would only share the cores
+    # one grading process per core: more would only share the cores
     client = dask_client(scheduler, workers or os.cpu_count() or 1, scratch)
     client.run(warm_up)  # the fork servers of workers started without the preload import nbgrader now
     sides = {assignment: instructor_side(api, assignment) for assignment in sorted({a for a, _, _, _ in todo})}
     bar = tqdm(total=len(todo), unit="notebook", desc="autograde", dynamic_ncols=True,
                bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed, ETA {remaining} {postfix}")
     try:
-        # per assignment: the cached records, or the task that records them once for all; the task that makes the
-        # gradebook every grading task copies (it runs beside the reference run)
-        references, gradebooks, scattered = {}, {}, {}
+        # per assignment: the cached records, or the task that records them once for all
+        references, scattered = {}, {}
         for assignment, side in sides.items():
-            gradebooks[assignment] = client.submit(gradebook_bytes, assignment, side.pop("structure"), budget,
-                                                   pure=False)
             records = side.pop("records")
             # the instructor folder and the configuration go to every worker once, not with each task
             scattered[assignment] = client.scatter([side], broadcast=True, hash=False)[0]
@@ -303,8 +300,7 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
             task = {"assignment": assignment, "student": student, "budget": budget,
                     "submission": regular_files(Path(coursedir.submitted_directory) / student / assignment)}
             # pure=False: a task given again (FORCE=1, a worker lost) is graded again, never taken from a cache
-            futures[client.submit(grade, task, scattered[assignment], references[assignment], gradebooks[assignment],
-                                  key=f"grade-{key}-{digest[:12]}", pure=False)] = (assignment, student, key, digest)
+            futures[client.submit(grade, task, scattered[assignment], references[assignment], key=f"grade-{key}-{digest[:12]}", pure=False)] = (assignment, student, key, digest)
         for future in as_completed(futures):
             assignment, student, key, digest = futures.pop(future)
             status, seconds, message, worker = collect(api, assignment, student, future, logs)
