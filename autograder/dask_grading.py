@@ -1,14 +1,14 @@
 """Grading a submission on a Dask worker that shares nothing with the class but the installed course.
 
 The coordinator (parallel_autograde.py) sends each worker, once per assignment, the instructor folder, the
-class's configuration files and a SQLite gradebook holding the assignment and no student (``gradebook_bytes``):
-the assignment's ``side``; and each task the submission's regular files and the reference records. ``grade``
-(the task) makes a private course folder in the worker's working folder with a copy of that gradebook, runs
-nbgrader's own ``autograde`` there and returns the autograded folder's files and nbgrader's log. Where no
-reference records are cached, ``reference`` (a task run once per assignment) runs the instructor notebooks and
-hands its records to every ``grade``. ``save`` (on the coordinator) writes the autograded folder and the
-gradebook's rows with nbgrader's own SaveAutoGrades and AssignLatePenalties: the coordinator is the only writer
-of the class folder and of the gradebook.
+class's configuration files, a SQLite gradebook holding the assignment and no student (``gradebook_bytes``) and
+the reference records the class has cached: the assignment's ``side``; and each task the submission's regular
+files. ``grade`` (the task) makes a private course folder in the worker's working folder with a copy of that
+gradebook, runs nbgrader's own ``autograde`` there and returns the autograded folder's files, nbgrader's log and
+the reference records (computed by the worker's first submission where the class had none; the worker keeps
+them for the next). ``save`` (on the coordinator) writes the autograded folder and the gradebook's rows with
+nbgrader's own SaveAutoGrades and AssignLatePenalties: the coordinator is the only writer of the class folder
+and of the gradebook.
 
 Everything that uses nbgrader runs in a child of the worker process's fork server, which imported nbgrader and
 the course once (``PRELOAD``); the worker process itself never imports them. ``dask_setup`` (the worker's
@@ -18,6 +18,7 @@ A worker without bubblewrap refuses every task (``Refused``): the grader never r
 unsandboxed.
 """
 
+import fcntl
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -141,11 +142,11 @@ def refuse_unsandboxed(address, what):
                       "machine)")
 
 
-def course_folder(folder, assignment, side, records):
+def course_folder(folder, assignment, side, cache):
     """Make the private course ``folder`` of ``assignment`` (``side``: its source and the class's configuration
-    files); nbgrader's command-line settings and environment there."""
+    files), whose reference records are kept in the worker's ``cache`` folder; nbgrader's command-line settings,
+    environment and gradebook there."""
     write_files(folder / "source" / assignment, side["source"])
-    write_files(folder / "reference_records" / assignment, records)
     config_path = []
     for number, config in enumerate(side["configs"]):
         write_files(folder / "config" / str(number), {"nbgrader_config.py": config})
@@ -162,7 +163,7 @@ def course_folder(folder, assignment, side, records):
                 f"--RestoreGraderMarks.source_directory={folder / 'source'}",
                 f"--SkipDemoCells.source_directory={folder / 'source'}",
                 f"--JudgeTestCells.source_directory={folder / 'source'}",
-                f"--JudgeTestCells.cache_directory={folder / 'reference_records'}"]
+                f"--JudgeTestCells.cache_directory={cache}"]
     return settings, environment, db_url
 
 
@@ -230,37 +231,25 @@ def run_within(entry, argv, folder, environment, budget):
     return code, time.monotonic() - start, log
 
 
-def reference(assignment, side, budget):
-    """The Dask task that runs the instructor notebooks of ``assignment`` (``side``, as ``grade`` receives it) once:
-    {name: bytes} of their reference records (JudgeTestCells's cache), which every grading task then receives."""
-    address, workspace = worker_place()
-    refuse_unsandboxed(address, f"the reference run of {assignment}")
-    with tempfile.TemporaryDirectory(prefix=f"reference-{assignment}-", dir=workspace) as folder:
-        folder = Path(folder)
-        settings, environment, _ = course_folder(folder, assignment, side, {})
-        # the grader shows the instructor notebooks it received to their kernel (RecordingExecute.solutions)
-        code, _, log = run_within(record_reference, [assignment, *settings], folder, environment, budget)
-        if code != 0:
-            raise RuntimeError(f"the reference run of {assignment} failed on {address}: {log[-2000:]}")
-        return {name: data for name, data in regular_files(folder / "reference_records" / assignment).items()
-                if name.endswith(".json")}
-
-
-def grade(task, side, records):
+def grade(task, side):
     """The Dask task: grade one submission in a private course folder; return what the coordinator records.
 
-    ``task``: assignment, student, submission {path: bytes}, budget (seconds); ``side``: the assignment's source
-    {path: bytes}, configs [bytes of nbgrader_config.py, read before the course's] and gradebook (bytes of
-    gradebook_bytes), sent to each worker once; ``records``: {name: bytes} of the reference records. Returns
-    status ("graded", "failed", "over budget"), seconds, log, whether nbgrader recorded
-    the submission, autograded {path: bytes} and the worker's address.
+    ``task``: assignment, student, submission {path: bytes}, budget (seconds); ``side``, sent to each worker once
+    per assignment: its source {path: bytes}, configs [bytes of nbgrader_config.py, read before the course's],
+    gradebook (bytes of gradebook_bytes), the class's reference records {name: bytes} where it has them and the
+    names of their files. Where neither the class nor this worker has them, the first submission graded here
+    computes them, as nbgrader's autograde with JudgeTestCells does, and the others wait (its lock). Returns
+    status ("graded", "failed", "over budget"), seconds, log, whether nbgrader recorded the submission,
+    autograded {path: bytes}, the reference records and the worker's address.
     """
     assignment, student = task["assignment"], task["student"]
     address, workspace = worker_place()
     refuse_unsandboxed(address, f"{assignment}/{student}")
+    cache = Path(workspace or tempfile.gettempdir()) / "reference_records"
+    keep_records(cache / assignment, side["records"])
     with tempfile.TemporaryDirectory(prefix=f"grading-{assignment}-{student}-", dir=workspace) as folder:
         folder = Path(folder)
-        settings, environment, db_url = course_folder(folder, assignment, side, records)
+        settings, environment, db_url = course_folder(folder, assignment, side, cache)
         write_files(folder / "submitted" / student / assignment, task["submission"])
         (folder / "gradebook.db").write_bytes(side["gradebook"])
         code, seconds, log = run_within(autograde, [assignment, "--student", student, "--force", *settings],
@@ -269,9 +258,23 @@ def grade(task, side, records):
         run_within(note_submission, (db_url, assignment, student, str(folder / "recorded")), folder, environment,
                    task["budget"])
         autograded = folder / "autograded" / student / assignment
+        records = {name: (cache / assignment / name).read_bytes() for name in side["record_names"]
+                   if (cache / assignment / name).is_file()}
         return {"status": status, "seconds": seconds, "worker": address, "log": log,
-                "recorded": (folder / "recorded").exists(),
+                "recorded": (folder / "recorded").exists(), "records": records,
                 "autograded": regular_files(autograded) if status == "graded" else {}}
+
+
+def keep_records(folder, records):
+    """Keep the reference records {name: bytes} in ``folder`` (JudgeTestCells's cache) where they are not yet,
+    under JudgeTestCells's lock of each (a grader may be reading or computing them)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in records.items():
+        path = folder / name
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not path.exists():
+                path.write_bytes(data)
 
 
 def note_submission(arguments):
@@ -327,19 +330,3 @@ def save(api, assignment, student, result):
                                   "db_url": coursedir.db_url}}
         for preprocessor in (SaveAutoGrades, AssignLatePenalties):
             notebook, resources = preprocessor(config=api.config).preprocess(notebook, resources)
-
-
-def record_reference(argv):
-    """``argv`` = [ASSIGNMENT, --Section.trait=value ...]: compute the reference records of ASSIGNMENT's instructor
-    notebooks into JudgeTestCells.cache_directory, with nbgrader's configuration (in the reference task's child)."""
-    from nbgrader.apps.nbgraderapp import NbGraderApp
-
-    from autograder.preprocessors import JudgeTestCells
-
-    assignment, *settings = argv
-    app = NbGraderApp()
-    app.parse_command_line(settings)
-    app.load_config_file()
-    judge = JudgeTestCells(config=app.config)
-    for notebook in sorted(Path(judge.source_directory, assignment).glob("*.ipynb")):
-        judge.reference_records(assignment, notebook.stem)

@@ -52,8 +52,8 @@ os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join(dict.fromkeys(
     [*filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep)), str(HERE)]))
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"  # nbgrader runs alembic
 
-from autograder.dask_grading import (Refused, grade, gradebook_bytes, reference,  # noqa: E402
-                                     regular_files, save, warm_up, write_files)
+from autograder.dask_grading import (Refused, grade, gradebook_bytes, keep_records, regular_files,  # noqa: E402
+                                     save, warm_up)
 
 # nbgrader and the modules that import it are imported where they are used: on a LocalCluster, this process
 # first starts the fork server, which imports them (dask_grading.PRELOAD, this module included) on another core.
@@ -213,9 +213,8 @@ def instructor_side(api, assignment):
     caches = [judge.cache_file(assignment, Path(name).stem) for name in
               expected_notebooks(Path(judge.source_directory) / assignment)] if judge.cache_directory else []
     return {"source": regular_files(Path(coursedir.root) / coursedir.source_directory / assignment),
-            "gradebook": template,
-            "records": {cache.name: cache.read_bytes() for cache in caches}
-            if caches and all(cache.is_file() for cache in caches) else {},
+            "gradebook": template, "record_names": [cache.name for cache in caches],
+            "records": {cache.name: cache.read_bytes() for cache in caches if cache.is_file()},
             "configs": [path.read_bytes() for path in config_files() if path.parent.resolve() != HERE]}
 
 
@@ -280,27 +279,22 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
 
     # the local workers' working folders: private to this run (another user's /tmp/dask-scratch-space is no use)
     scratch = tempfile.mkdtemp(prefix="trainlab-dask-")
-    # one grading process per core: more would only share the cores
-    client = dask_client(scheduler, workers or os.cpu_count() or 1, scratch)
+    # two grading processes per core, as the fork design had: one waits for its kernel, or for the reference run
+    client = dask_client(scheduler, workers or 2 * (os.cpu_count() or 1), scratch)
     client.run(warm_up)  # the fork servers of workers started without the preload import nbgrader now
     sides = {assignment: instructor_side(api, assignment) for assignment in sorted({a for a, _, _, _ in todo})}
     bar = tqdm(total=len(todo), unit="notebook", desc="autograde", dynamic_ncols=True,
                bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed, ETA {remaining} {postfix}")
     try:
-        # per assignment: the cached records, or the task that records them once for all
-        references, scattered = {}, {}
-        for assignment, side in sides.items():
-            records = side.pop("records")
-            # the instructor folder and the configuration go to every worker once, not with each task
-            scattered[assignment] = client.scatter([side], broadcast=True, hash=False)[0]
-            references[assignment] = records or client.submit(reference, assignment, scattered[assignment], budget,
-                                                              pure=False)
+        # the instructor side goes to every worker once, not with each task
+        scattered = {assignment: client.scatter([side], broadcast=True, hash=False)[0]
+                     for assignment, side in sides.items()}
         futures = {}
         for assignment, student, key, digest in todo:
             task = {"assignment": assignment, "student": student, "budget": budget,
                     "submission": regular_files(Path(coursedir.submitted_directory) / student / assignment)}
             # pure=False: a task given again (FORCE=1, a worker lost) is graded again, never taken from a cache
-            futures[client.submit(grade, task, scattered[assignment], references[assignment], key=f"grade-{key}-{digest[:12]}", pure=False)] = (assignment, student, key, digest)
+            futures[client.submit(grade, task, scattered[assignment], key=f"grade-{key}-{digest[:12]}", pure=False)] = (assignment, student, key, digest)
         for future in as_completed(futures):
             assignment, student, key, digest = futures.pop(future)
             status, seconds, message, worker = collect(api, assignment, student, future, logs)
@@ -310,8 +304,6 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
             failures = sum(result[0] != "graded" for result in results.values())
             bar.set_postfix_str(f"({failures} not graded)" if failures else "")
             bar.update()
-        for assignment, records in references.items():
-            keep_records(api, assignment, records)
     finally:
         bar.close()
         cluster = client.cluster
@@ -322,18 +314,12 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
     return results
 
 
-def keep_records(api, assignment, future):
-    """Put the reference records a worker computed in the class's cache (JudgeTestCells.cache_directory)."""
-    from autograder.preprocessors import JudgeTestCells
-
-    cache = JudgeTestCells(config=api.config).cache_directory
-    if cache and not isinstance(future, dict) and future.status == "finished":
-        write_files(Path(cache) / assignment, future.result())
-
-
 def collect(api, assignment, student, future, logs):
-    """Record one finished task in the class; (status, seconds, message, worker address)."""
+    """Record one finished task in the class, and the reference records its worker used where the class has none;
+    (status, seconds, message, worker address)."""
     from distributed import KilledWorker
+
+    from autograder.preprocessors import JudgeTestCells
 
     coursedir = api.coursedir
     try:
@@ -344,6 +330,9 @@ def collect(api, assignment, student, future, logs):
         return NOT_GRADED, 0.0, f"the workers that took it were lost: {error}", None
     except Exception as error:  # the worker's failure, not the student's: no feedback page, tried again next time
         return NOT_GRADED, 0.0, f"the worker failed: {type(error).__name__}: {error}", None
+    cache = JudgeTestCells(config=api.config).cache_directory
+    if cache:
+        keep_records(Path(cache) / assignment, result["records"])
     log_path = logs / f"{assignment}.{student}.log"
     log_path.write_text(result["log"])
     status, seconds = result["status"], result["seconds"]
@@ -361,7 +350,7 @@ def main(argv=None):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("assignments", nargs="*", help="assignments to grade (default: every submitted one)")
     parser.add_argument("--student", action="append", default=[], help="only this student (repeatable)")
-    parser.add_argument("--workers", type=int, default=None, help="threads of the LocalCluster: submissions graded at once (default: one per core)")
+    parser.add_argument("--workers", type=int, default=None, help="threads of the LocalCluster: submissions graded at once (default: two per core)")
     parser.add_argument("--budget", type=float, default=600.0, help="seconds one submission may take in all")
     parser.add_argument("--scheduler", default=None, help="the Dask scheduler of an existing cluster "
                         "(tcp://host:8786); default: a LocalCluster of --workers threads on this machine")
