@@ -207,11 +207,16 @@ def child(entry, argv, folder, environment, log_path):
     entry(argv)
 
 
-def autograde(argv):
-    """nbgrader's own command line: ``nbgrader autograde ...``."""
+def autograde(arguments):
+    """``arguments`` = (argv, note): nbgrader's own command line ``nbgrader autograde ARGV``, then
+    ``note_submission(note)``."""
     from nbgrader.apps.nbgraderapp import NbGraderApp
 
-    NbGraderApp.launch_instance(argv=["autograde", *argv])
+    argv, note = arguments
+    try:
+        NbGraderApp.launch_instance(argv=["autograde", *argv])
+    finally:
+        note_submission(note)
 
 
 def run_within(entry, argv, folder, environment, budget):
@@ -252,11 +257,12 @@ def grade(task, side):
         settings, environment, db_url = course_folder(folder, assignment, side, cache)
         write_files(folder / "submitted" / student / assignment, task["submission"])
         (folder / "gradebook.db").write_bytes(side["gradebook"])
-        code, seconds, log = run_within(autograde, [assignment, "--student", student, "--force", *settings],
+        note = (db_url, assignment, student, str(folder / "recorded"))
+        code, seconds, log = run_within(autograde, ([assignment, "--student", student, "--force", *settings], note),
                                         folder, environment, task["budget"])
         status = "over budget" if code is None else "graded" if code == 0 else "failed"
-        run_within(note_submission, (db_url, assignment, student, str(folder / "recorded")), folder, environment,
-                   task["budget"])
+        if code is None:  # stopped before it could say
+            run_within(note_submission, note, folder, environment, task["budget"])
         autograded = folder / "autograded" / student / assignment
         records = {name: (cache / assignment / name).read_bytes() for name in side["record_names"]
                    if (cache / assignment / name).is_file()}
