@@ -63,6 +63,22 @@ class Cluster:
             kill_tree(process)
 
 
+def kernels(process):
+    """The kernels that ``process`` started (through its fork server and the sandbox)."""
+    try:
+        family = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    found = []
+    for member in family:
+        try:
+            if "ipykernel_launcher" in " ".join(member.cmdline()):
+                found.append(member)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
 def kill_tree(process):
     """Kill ``process`` and everything it started, as a machine that is switched off."""
     try:
@@ -136,12 +152,12 @@ def test_two_workers_one_killed_in_the_middle_grade_the_class_as_serial_nbgrader
     cluster.wait_for_workers(2)
     coordinator = autograde(class_dir, cluster.address)
     deadline = time.monotonic() + 300
-    while not list((cluster.folder / "doomed").rglob("grading-*")):  # the doomed worker is grading someone
-        assert time.monotonic() < deadline and coordinator.poll() is None, "the doomed worker got no submission"
-        time.sleep(0.2)
-    in_flight = next((cluster.folder / "doomed").rglob("grading-*")).name.split("-")[2]
-    time.sleep(1)  # in the middle of nbgrader's autograde (about 3 s of it since its fork server)
+    while not kernels(doomed):  # the doomed worker is in the middle of a submission: its kernel runs
+        assert time.monotonic() < deadline and coordinator.poll() is None, "the doomed worker started no kernel"
+        time.sleep(0.05)
+    in_flight = [folder.name.split("-")[2] for folder in (cluster.folder / "doomed").rglob("grading-*")]
     kill_tree(doomed)
+    assert in_flight, "the doomed worker's kernel runs for no submission"
     output, _ = coordinator.communicate(timeout=600)
 
     assert coordinator.returncode == 0, output
