@@ -55,8 +55,8 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 from autograder.dask_grading import (Refused, grade, gradebook_bytes, keep_records, regular_files,  # noqa: E402
                                      save, warm_up)
 
-# nbgrader and the modules that import it are imported where they are used: on a LocalCluster, this process
-# first starts the fork server, which imports them (dask_grading.PRELOAD, this module included) on another core.
+# nbgrader and the modules that import it are imported where they are used: the fork server imports this module
+# (dask_grading.PRELOAD) and needs none of them here.
 
 
 INSTRUCTOR_ERROR = "instructor error"
@@ -242,8 +242,6 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
     """Grade every matching submission on Dask; return {(assignment, student): (status, seconds, message)}."""
     from autograder.submissions import adopt_renamed_notebooks, expected_notebooks
 
-    if not scheduler:
-        warm_up()  # the fork server imports nbgrader on the other core while this process does
     api = course()
     coursedir = api.coursedir
     class_dir = Path(coursedir.submitted_directory).parent
@@ -275,6 +273,8 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
     if not todo:
         return results
 
+    if not scheduler:
+        warm_up()  # the fork server imports nbgrader on another core while this process starts Dask
     from distributed import as_completed
 
     # the local workers' working folders: private to this run (another user's /tmp/dask-scratch-space is no use)
