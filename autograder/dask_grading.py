@@ -11,8 +11,9 @@ nbgrader's own SaveAutoGrades and AssignLatePenalties: the coordinator is the on
 and of the gradebook.
 
 Everything that uses nbgrader runs in a child of the worker process's fork server, which imported nbgrader and
-the course once (``PRELOAD``); the worker process itself never imports them. ``dask_setup`` (the worker's
-preload) starts the fork server with the worker: the one place where a per-worker resource starts.
+the course once (``PRELOAD``); a ``dask worker`` process itself never imports them. ``dask_setup`` (the worker's
+preload, the LocalCluster's too) starts the fork server with the worker: the one place where a per-worker
+resource starts (one to stop with the worker goes in a ``dask_teardown`` beside it).
 
 A worker without bubblewrap refuses every task (``Refused``): the grader never runs student code
 unsandboxed.
@@ -78,7 +79,6 @@ def gradebook_bytes(gradebook, assignment):
     from sqlalchemy import create_engine, text
 
     found = gradebook.find_assignment(assignment)
-    graded = ("name", "max_score", "cell_type")
     with tempfile.TemporaryDirectory(prefix="gradebook-") as folder:
         db_url = f"sqlite:///{Path(folder) / 'gradebook.db'}"
         # the class gradebook's schema version, as nbgrader stamps a new gradebook (it would run alembic: seconds)
@@ -94,10 +94,12 @@ def gradebook_bytes(gradebook, assignment):
             for notebook in found.notebooks:
                 # nbgrader's OverwriteKernelspec gives the submission the source's kernelspec
                 copy.update_or_create_notebook(notebook.name, assignment, kernelspec=notebook.kernelspec)
-                for kind in ("grade_cell", "task_cell"):
-                    for cell in getattr(notebook, f"{kind}s"):
-                        getattr(copy, f"update_or_create_{kind}")(cell.name, notebook.name, assignment,
-                                                                  **{key: getattr(cell, key) for key in graded[1:]})
+                for cell in notebook.grade_cells:
+                    copy.update_or_create_grade_cell(cell.name, notebook.name, assignment, max_score=cell.max_score,
+                                                     cell_type=cell.cell_type)
+                for cell in notebook.task_cells:
+                    copy.update_or_create_task_cell(cell.name, notebook.name, assignment, max_score=cell.max_score,
+                                                    cell_type=cell.cell_type)
                 for cell in notebook.solution_cells:
                     copy.update_or_create_solution_cell(cell.name, notebook.name, assignment)
                 for cell in notebook.source_cells:

@@ -5,9 +5,9 @@
 
 nbgrader grades one submission at a time. Here each submission is a task of ``dask.distributed``: on a
 LocalCluster of ``--workers`` threads in this process (each waits for a grading process), or on the existing
-cluster of ``--scheduler``. A worker needs the course installed and nothing else: the task carries the submission and
-the instructor side as bytes, and the worker runs the unchanged ``nbgrader autograde`` in a private course
-folder (see dask_grading.py). This process, the coordinator, alone writes the class folder and the gradebook,
+cluster of ``--scheduler``. A worker needs the course installed and nothing else: it receives the instructor
+side of an assignment once and each task the submission, as bytes, and runs the unchanged ``nbgrader autograde``
+in a private course folder (see dask_grading.py). This process, the coordinator, alone writes the class folder and the gradebook,
 with nbgrader's own SaveAutoGrades and AssignLatePenalties. A progress bar shows what is done and the ETA.
 
 - Budget: a submission that runs longer than ``--budget`` seconds in all (not per cell; nbgrader's
