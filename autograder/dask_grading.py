@@ -224,10 +224,10 @@ def autograde(arguments):
 def run_within(entry, argv, folder, environment, budget):
     """Run ``entry(argv)`` in a child of the fork server, in its own session, for at most ``budget`` seconds;
     (exit code or None, seconds, log)."""
-    start = time.monotonic()
     process = forkserver().Process(target=child, args=(entry, argv, str(folder), environment,
                                                        str(folder / "run.log")))
-    process.start()
+    process.start()  # waits for the fork server where it is still importing
+    start = time.monotonic()
     process.join(budget)
     if process.exitcode is None:
         stop_group(process)
