@@ -1,8 +1,11 @@
-"""The hub's parts that need no hub: the roster and the late penalty (the hub itself: tests/browser/test_hub.py)."""
+"""The hub's parts that need no hub: the roster, the class's configuration files, the roster's names in the
+gradebook and the late penalty (the hub itself: tests/browser/test_hub.py)."""
 
 import pytest
+from nbgrader.api import Gradebook
+from traitlets.config import PyFileConfigLoader
 
-from autograder.hub import read_roster
+from autograder.hub import names_into_gradebook, read_roster, split_name, write_configuration
 from autograder.late import LatePenaltyPerDay
 
 
@@ -24,3 +27,33 @@ def test_a_roster_line_that_is_not_an_account_is_refused(tmp_path, line, complai
     (tmp_path / "roster.csv").write_text(f"id,name,role\n{line}\n")
     with pytest.raises(SystemExit, match=complaint):
         read_roster(tmp_path)
+
+
+@pytest.mark.parametrize("name, first_and_last", [("Ada Lovelace", ("Ada", "Lovelace")),
+                                                  ("Ada King  Lovelace ", ("Ada King", "Lovelace")),
+                                                  ("Plato", ("Plato", ""))])
+def test_a_roster_name_is_split_at_its_last_word(name, first_and_last):
+    assert split_name(name) == first_and_last
+
+
+def test_the_hub_configuration_finds_the_class_folder_it_lies_in(tmp_path):
+    classroom = tmp_path / "class"
+    write_configuration(classroom)
+    student = PyFileConfigLoader("nbgrader_config.py", path=str(classroom / "hub" / "student")).load_config()
+    grader = PyFileConfigLoader("nbgrader_config.py", path=str(classroom / "hub" / "grader")).load_config()
+    assert (student.CourseDirectory.course_id, student.Exchange.root) == ("trainlab", str(classroom / "exchange"))
+    assert grader.CourseDirectory.release_directory == str(classroom / "release")
+    assert (classroom / "nbgrader_config.py").exists() and (classroom / "hub" / "jupyterhub_config.py").exists()
+
+
+def test_the_roster_names_reach_the_gradebook_formgrader_reads(tmp_path):
+    classroom = tmp_path / "class"
+    write_configuration(classroom)
+    with Gradebook(f"sqlite:///{classroom / 'gradebook.db'}") as gradebook:
+        gradebook.add_student("alan")  # as nbgrader's collect adds a student: no name
+    names_into_gradebook(classroom, [{"id": "alan", "name": "Alan Turing", "role": "student"},
+                                     {"id": "grace", "name": "Grace Brewster Hopper", "role": "student"},
+                                     {"id": "teacher", "name": "Ada Lovelace", "role": "instructor"}])
+    with Gradebook(f"sqlite:///{classroom / 'gradebook.db'}") as gradebook:
+        names = {student.id: (student.first_name, student.last_name) for student in gradebook.students}
+    assert names == {"alan": ("Alan", "Turing"), "grace": ("Grace Brewster", "Hopper")}
