@@ -359,6 +359,12 @@ def test_two_students_and_an_instructor_go_through_chapter_1_on_the_hub(browser,
         text = feedback.inner_text("body")
         assert f"Score: {score}" in text or f"{score} / 27" in text or f"{score}.0 / 27" in text, text[:500]
         assert ({ADA, BO} - {student}).pop() not in text  # the score above is theirs: 27 and 24 differ
+        # the chapter's math is set by the MathJax of the student's own server (jupyter_server_mathjax)
+        feedback.wait_for_function("window.MathJax !== undefined && MathJax.Hub.queue.pending === 0 && "
+                                   "MathJax.Hub.queue.running === 0 && document.querySelectorAll('.MathJax').length > 10")
+        # (not all of it: an equation with "<" in a Markdown cell the student could edit stays TeX, its "<"
+        # escaped twice, by SanitiseSubmissionHtml and by nbconvert)
+        assert "\\mathbf{w}^\\top\\mathbf{x}" not in feedback.inner_text("body")
         if student == BO:
             screenshot(feedback, "feedback")
     for lab in labs.values():
