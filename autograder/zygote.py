@@ -201,9 +201,11 @@ def running(environment, timeout=60):
         return
     with tempfile.TemporaryDirectory(prefix="trainlab-zygote-") as folder:  # 0700: the grader's alone
         path = str(Path(folder) / "socket")
-        process = subprocess.Popen([sys.executable, "-P", "-m", "autograder.zygote", path], env=environment,
-                                   cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, close_fds=True)
+        process = subprocess.Popen([sys.executable, "-P", "-m", "autograder.zygote"], env=environment, cwd="/",
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         try:
+            process.stdin.write(path.encode())  # not on its command line, which every kernel shows as its own
+            process.stdin.close()
             ready, _, _ = select.select([process.stdout], [], [], timeout)
             started = ready and process.stdout.readline().strip() == b"ready"
             if not started:
@@ -291,4 +293,4 @@ class ZygoteKernel:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.stdin.read())
