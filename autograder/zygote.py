@@ -70,11 +70,16 @@ def prctl(option, *arguments):
 
 
 def serve(path):
-    """Import :data:`PRELOADED`, listen on the unix socket ``path``, fork a helper per request; forever."""
+    """Listen on the unix socket ``path``, import :data:`PRELOADED`, then fork a helper per request; forever.
+    Requests that come during the imports wait in the socket's queue."""
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the grader
     if os.getppid() == 1:
         sys.exit("the process that started the zygote is gone")
     prctl(PR_SET_DUMPABLE, 0)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(path)
+    listener.listen(256)
+    print("listening", flush=True)
     environment = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="trainlab-zygote-") as folder:  # not the kernels' home on this machine
         os.environ.update(MPLCONFIGDIR=folder, MPLBACKEND=INLINE)
@@ -85,10 +90,6 @@ def serve(path):
     assert len(os.listdir("/proc/self/task")) == 1, "a preloaded module started a thread: forks are not safe"
     last_capability = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # helpers are reaped by the Linux kernel
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    listener.bind(path)
-    listener.listen(64)
-    print("ready", flush=True)
     while True:
         connection, _ = listener.accept()
         pid, uid, _ = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
@@ -194,8 +195,9 @@ def launch(argv):
 
 @contextlib.contextmanager
 def running(environment, timeout=60):
-    """A zygote for the graded kernels of this process and its children: yields its socket's path, or ""
-    where there is none (the grader is not root, or the zygote did not start): kernels then start afresh."""
+    """A zygote for the graded kernels of this process and its children: yields its socket's path as soon as
+    it listens (kernels asked for meanwhile wait for its imports), or "" where there is none (the grader is
+    not root, or the zygote did not start): kernels then start afresh."""
     if os.geteuid() != 0:
         yield ""
         return
@@ -207,7 +209,7 @@ def running(environment, timeout=60):
             process.stdin.write(path.encode())  # not on its command line, which every kernel shows as its own
             process.stdin.close()
             ready, _, _ = select.select([process.stdout], [], [], timeout)
-            started = ready and process.stdout.readline().strip() == b"ready"
+            started = ready and process.stdout.readline().strip() == b"listening"
             if not started:
                 print("the zygote did not start: graded kernels start afresh", file=sys.stderr)
             yield path if started else ""
