@@ -115,12 +115,17 @@ def helper(connection, environment, last_capability):
     spaces, procs = rest[:len(NAMESPACES)], rest[len(NAMESPACES):]
     for fd in spaces:
         checked(libc.setns(fd, 0))
+    ready, done = os.pipe()
     kernel = os.fork()
     if kernel == 0:
         os.close(connection.detach())
-        become_kernel(request, stdout, stderr, cgroup_namespace, procs, last_capability)
-    for fd in fds:
+        become_kernel(request, stdout, stderr, cgroup_namespace, procs, last_capability, done)
+    for fd in (*fds, done):
         os.close(fd)
+    if os.read(ready, 1) != b"1":  # the kernel could not take the sandbox's place: the grader starts one afresh
+        os.waitpid(kernel, 0)
+        connection.send(json.dumps({"error": "the kernel could not enter its sandbox"}).encode())
+        return
     connection.send(json.dumps({"pid": kernel}).encode())
     _, status = os.waitpid(kernel, 0)
     code = os.waitstatus_to_exitcode(status)
@@ -128,8 +133,9 @@ def helper(connection, environment, last_capability):
     os._exit(0)
 
 
-def become_kernel(request, stdout, stderr, cgroup_namespace, procs, last_capability):
-    """In the fork inside the sandbox: take the kernel's cgroups, limits, folder, files, user; run ipykernel."""
+def become_kernel(request, stdout, stderr, cgroup_namespace, procs, last_capability, done):
+    """In the fork inside the sandbox: take the kernel's cgroups, limits, folder, files, user; say so on ``done``;
+    run ipykernel."""
     code = 1
     try:
         os.setsid()
@@ -140,7 +146,8 @@ def become_kernel(request, stdout, stderr, cgroup_namespace, procs, last_capabil
         null = os.open("/dev/null", os.O_RDONLY)  # the sandbox's
         for fd, number in ((null, 0), (stdout, 1), (stderr, 2)):
             os.dup2(fd, number)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+        os.closerange(3, done)
+        os.closerange(done + 1, os.sysconf("SC_OPEN_MAX"))
         for name, (soft, hard) in request["limits"].items():
             resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (soft, hard))
         uid = request["uid"]
@@ -163,6 +170,8 @@ def become_kernel(request, stdout, stderr, cgroup_namespace, procs, last_capabil
         numpy.random.seed()  # its own entropy, as a new process draws (Python's random reseeds at fork)
         for name in [name for name in sys.modules if name == "autograder" or name.startswith("autograder.")]:
             del sys.modules[name]
+        os.write(done, b"1")
+        os.close(done)
         code = launch(request["argv"])
     except BaseException as error:  # noqa: BLE001  (nothing may return into the zygote's code)
         print(f"the zygote could not start the kernel: {type(error).__name__}: {error}", file=sys.stderr)

@@ -46,7 +46,7 @@ def start(folder, config=None, env=None):
     client = km.client()
     client.start_channels()
     run_sync(client.wait_for_ready)(timeout=60)
-    if Path((config or {}).get("zygote") or "/nonexistent").exists():
+    if Path((config or {}).get("zygote") or "/nonexistent").exists() and "threads" not in (config or {}):
         assert isinstance(km.provisioner.process, ZygoteKernel), "the zygote did not start the kernel"
 
     def run(code, timeout=30):
@@ -179,11 +179,14 @@ def _cmdline(process):
         return b""
 
 
-def test_a_zygote_that_is_gone_leaves_kernels_starting_afresh(tmp_path):
-    kernel = start(tmp_path, {"zygote": str(tmp_path / "gone")})
+@pytest.mark.parametrize("why", ["gone", "another environment"])
+def test_kernels_the_zygote_cannot_start_start_afresh(why, zygote_socket, tmp_path):
+    """A zygote that is gone, or whose environment is not the kernel's (/proc/self/environ would show its own)."""
+    config = {"zygote": str(tmp_path / "gone")} if why == "gone" else {"zygote": zygote_socket, "threads": 2}
+    kernel = start(tmp_path, config)
     try:
         assert not isinstance(kernel.manager.provisioner.process, ZygoteKernel)
-        assert kernel.run("print(6 * 7)")[1] == "42\n"
+        assert kernel.run("import os; print(os.environ['OMP_NUM_THREADS'])")[1] == f"{config.get('threads', 1)}\n"
     finally:
         kernel.stop()
 
