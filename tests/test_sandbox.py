@@ -98,8 +98,10 @@ def test_the_kernel_runs_as_an_unprivileged_user_of_its_own(kernel):
 
 def test_the_kernel_runs_in_its_cgroups_with_its_limits(kernel):
     _, out = kernel.run("import os, json, resource\nprint(json.dumps([os.getpid(), [resource.getrlimit(getattr("
-                        "resource, 'RLIMIT_' + name)) for name in ('CPU', 'NOFILE', 'FSIZE', 'NPROC', 'DATA', 'CORE')]]))")
-    pid, limits = json.loads(out)
+                        "resource, 'RLIMIT_' + name)) for name in ('CPU', 'NOFILE', 'FSIZE', 'NPROC', 'DATA', 'CORE')], "
+                        "os.getpriority(os.PRIO_PROCESS, 0)]))")
+    pid, limits, priority = json.loads(out)
+    assert priority == os.getpriority(os.PRIO_PROCESS, 0)  # the grader's, not the zygote's while it imports
     sandbox = kernel.manager.provisioner
     assert limits == [[sandbox.cpu_time, sandbox.cpu_time + 5], [sandbox.open_files] * 2, [sandbox.disk] * 2,
                       [sandbox.processes] * 2, [sandbox.memory] * 2, [0, 0]]
