@@ -27,6 +27,10 @@ lets it thrash for seconds before the Linux kernel kills it. ``cap_hit`` says af
 
 The grader must run as root to switch to the sandbox's users; otherwise the kernel runs as the
 grader's user inside a user namespace (bubblewrap's unprivileged mode), with the same allowlist.
+
+With ``zygote`` (root only), bubblewrap makes the same sandbox around a placeholder process, and the
+zygote (autograder/zygote.py) forks the kernel into it with its imports done: same namespaces, cgroups,
+limits, user and environment, without the seconds of CPU time a new Python spends importing torch.
 """
 
 import asyncio
@@ -244,7 +248,8 @@ class SandboxProvisioner(LocalProvisioner):
                   "CORE": (0, 0)}
         arguments = cmd[1:] if self.figures else [*cmd[1:], "--InlineBackend.figure_formats=set()"]
         # (the inline backend then formats a figure as text only)
-        if self.zygote and self.uid is not None and cmd[0] == sys.executable and cmd[1:3] == ["-m", "ipykernel_launcher"]:
+        forkable = cmd[0] == sys.executable and cmd[1:3] == ["-m", "ipykernel_launcher"]  # what the zygote runs
+        if self.zygote and self.uid is not None and forkable:
             try:
                 return await self.launch_from_zygote(inside, cwd, environment, limits, arguments[2:], kwargs)
             except (OSError, ValueError, KeyError, asyncio.TimeoutError) as error:
@@ -299,7 +304,8 @@ class SandboxProvisioner(LocalProvisioner):
                 opened.append(os.open(f"/proc/{placeholder_pid}/ns/{name}", os.O_RDONLY))
             for folder in sorted(set(self.cgroups.folders.values()) if self.cgroups else ()):
                 opened.append(os.open(folder / "cgroup.procs", os.O_WRONLY))
-            message = {"argv": arguments, "env": environment | {"PWD": inside}, "cwd": inside, "uid": self.uid, "limits": limits}
+            message = {"argv": arguments, "env": environment | {"PWD": inside}, "cwd": inside, "uid": self.uid,
+                       "limits": limits}
             connection, pid = zygote_request(self.zygote, message, [1, 2, *opened], timeout)
         except BaseException:
             ZygoteKernel(sandbox, None, None).stop_sandbox()

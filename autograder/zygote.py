@@ -18,8 +18,10 @@ The zygote runs as root (it enters namespaces and switches users), is started fr
 interpreter with the environment of a graded kernel (what ``/proc/self/environ`` shows in every
 kernel), reads nothing of the course but the modules it imports, never runs a computation (thread
 pools are not fork-safe once started), answers only processes of its own user, and dies with the
-process that started it. Modules that register with the running IPython shell when imported
-(ipywidgets, matplotlib's inline backend, trainlab.checks) are not preloaded: the kernel imports them.
+process that started it. It listens at once and imports at a higher priority (every kernel waits for
+those imports); its kernels run at the grader's priority. Modules that register with the running
+IPython shell when imported (ipywidgets, matplotlib's inline backend, trainlab.checks) are not
+preloaded: the kernel imports them.
 
     with zygote.running(environment) as socket_path:   # in the grader, before it forks
         ...  # SandboxProvisioner.zygote = socket_path

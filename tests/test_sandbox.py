@@ -98,8 +98,8 @@ def test_the_kernel_runs_as_an_unprivileged_user_of_its_own(kernel):
 
 def test_the_kernel_runs_in_its_cgroups_with_its_limits(kernel):
     _, out = kernel.run("import os, json, resource\nprint(json.dumps([os.getpid(), [resource.getrlimit(getattr("
-                        "resource, 'RLIMIT_' + name)) for name in ('CPU', 'NOFILE', 'FSIZE', 'NPROC', 'DATA', 'CORE')], "
-                        "os.getpriority(os.PRIO_PROCESS, 0)]))")
+                        "resource, 'RLIMIT_' + name)) for name in ('CPU', 'NOFILE', 'FSIZE', 'NPROC', 'DATA', "
+                        "'CORE')], os.getpriority(os.PRIO_PROCESS, 0)]))")
     pid, limits, priority = json.loads(out)
     assert priority == os.getpriority(os.PRIO_PROCESS, 0)  # the grader's, not the zygote's while it imports
     sandbox = kernel.manager.provisioner
@@ -133,7 +133,7 @@ def test_no_descriptor_leads_outside_the_sandbox(kernel):
         for fd in _fds(process)}  # the grader, the zygote and its helpers (a kernel is of its own user)
     for target, exists in json.loads(out):
         if target.startswith(("socket:", "pipe:")):  # named by their inode: the same as nobody's outside
-            assert target in graders or target not in outside, f"the kernel holds {target} of the grader's or the zygote's"
+            assert target in graders or target not in outside, f"the kernel holds the grader's or zygote's {target}"
         elif not target.startswith("anon_inode:"):
             assert target in graders or exists, f"the kernel holds {target}, outside the sandbox"
 
