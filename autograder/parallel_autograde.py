@@ -9,6 +9,8 @@ configuration, into the shared gradebook. A progress bar shows what is done and 
 
 - Budget: a submission that runs longer than ``--budget`` seconds in all (not per cell; nbgrader's
   Execute.timeout still limits each cell) is stopped, kernel included, and reported.
+- Kernels start with their imports done: the parent runs a zygote (autograder/zygote.py) that forks
+  each graded kernel into its sandbox (as root; otherwise, or if the zygote fails, kernels start afresh).
 - Resumable: ``<class>/autograde_state.json`` remembers each submission's fingerprint (its
   files, the instructor notebooks, the configuration and trainlab) and outcome. A second run
   grades only what is new, changed or failed; ``--force`` grades everything again.
@@ -35,6 +37,7 @@ import signal
 import sys
 import time
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
 
 import psutil
@@ -52,7 +55,9 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 from nbgrader.apps import NbGraderAPI  # noqa: E402  (after the environment: it reads the config)
 from nbgrader.apps.nbgraderapp import NbGraderApp  # noqa: E402
 
+from autograder import zygote  # noqa: E402
 from autograder.collecting import valid_student_id  # noqa: E402
+from autograder.sandbox import SandboxProvisioner, kernel_environment  # noqa: E402
 from autograder.submissions import (adopt_renamed_notebooks, expected_notebooks, explain_failure,  # noqa: E402
                                     write_failure_feedback)
 
@@ -170,14 +175,16 @@ class State:
         partial.replace(self.path)
 
 
-def grade_one(assignment, student, log_path):
-    """Child process: nbgrader's autograde for one submission, its log in ``log_path``."""
+def grade_one(assignment, student, log_path, zygote_socket=""):
+    """Child process: nbgrader's autograde for one submission, its log in ``log_path``; its kernels from the
+    zygote at ``zygote_socket``, if any."""
     os.setsid()  # its own process group, so that a stop reaches everything it started
     with open(log_path, "w") as log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
     sys.stdout, sys.stderr = open(1, "w", buffering=1, closefd=False), open(2, "w", buffering=1, closefd=False)
-    NbGraderApp.launch_instance(argv=["autograde", assignment, "--student", student, "--force"])
+    NbGraderApp.launch_instance(argv=["autograde", assignment, "--student", student, "--force",
+                                      f"--SandboxProvisioner.zygote={zygote_socket}"])
 
 
 def stop(process):
@@ -252,36 +259,39 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False):
     running, queue = {}, list(todo)
     if skipped:
         print(f"{skipped} submission(s) unchanged since they were graded: skipped (--force grades them again)")
-    bar = tqdm(total=len(todo), unit="notebook", desc="autograde", dynamic_ncols=True,
-               bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed, ETA {remaining} {postfix}")
-    while queue or running:
-        while queue and len(running) < workers:
-            assignment, student, key, digest = queue.pop(0)
-            log_path = logs / f"{assignment}.{student}.log"
-            process = fork.Process(target=grade_one, args=(assignment, student, log_path), daemon=False)
-            process.start()
-            running[process] = (assignment, student, key, digest, log_path, time.monotonic())
-        time.sleep(0.05)
-        for process, (assignment, student, key, digest, log_path, start) in list(running.items()):
-            seconds = time.monotonic() - start
-            if process.exitcode is None and seconds <= budget:
-                continue
-            if process.exitcode is None:
-                stop(process)
-                status, message = "over budget", ""
-            elif process.exitcode == 0:
-                status, message = "graded", ""
-            else:
-                status, message = "failed", last_error(log_path)
-            if status != "graded":
-                message = explain(coursedir, assignment, student, status, seconds, message)
-            process.close()
-            del running[process]
-            results[(assignment, student)] = (status, seconds, message)
-            state.record(key, status=status, fingerprint=digest, seconds=round(seconds, 2), message=message)
-            failures = sum(result[0] != "graded" for result in results.values())
-            bar.set_postfix_str(f"({failures} not graded)" if failures else "")
-            bar.update()
+    threads = api.config.get("SandboxProvisioner", {}).get("threads", SandboxProvisioner.threads.default_value)
+    with zygote.running(kernel_environment(os.environ, threads)) if todo else nullcontext("") as zygote_socket:
+        bar = tqdm(total=len(todo), unit="notebook", desc="autograde", dynamic_ncols=True,
+                   bar_format="{desc}: {n}/{total} |{bar}| {elapsed} elapsed, ETA {remaining} {postfix}")
+        while queue or running:
+            while queue and len(running) < workers:
+                assignment, student, key, digest = queue.pop(0)
+                log_path = logs / f"{assignment}.{student}.log"
+                process = fork.Process(target=grade_one, args=(assignment, student, log_path, zygote_socket),
+                                       daemon=False)
+                process.start()
+                running[process] = (assignment, student, key, digest, log_path, time.monotonic())
+            time.sleep(0.05)
+            for process, (assignment, student, key, digest, log_path, start) in list(running.items()):
+                seconds = time.monotonic() - start
+                if process.exitcode is None and seconds <= budget:
+                    continue
+                if process.exitcode is None:
+                    stop(process)
+                    status, message = "over budget", ""
+                elif process.exitcode == 0:
+                    status, message = "graded", ""
+                else:
+                    status, message = "failed", last_error(log_path)
+                if status != "graded":
+                    message = explain(coursedir, assignment, student, status, seconds, message)
+                process.close()
+                del running[process]
+                results[(assignment, student)] = (status, seconds, message)
+                state.record(key, status=status, fingerprint=digest, seconds=round(seconds, 2), message=message)
+                failures = sum(result[0] != "graded" for result in results.values())
+                bar.set_postfix_str(f"({failures} not graded)" if failures else "")
+                bar.update()
     bar.close()
     return results
 
