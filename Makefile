@@ -102,10 +102,10 @@ report: class  ## the class at a glance: $(CLASS_DIR)/report.html, its numbers i
 demo: install  ## the instructor workflow on a synthetic class, in build/demo
 	python autograder/demo.py build/demo
 
-# The class on a JupyterHub (autograder/jupyterhub_config.py): run these as root.
+# The class on a JupyterHub (autograder/hub_config.py, configured by $(CLASS_DIR)/hub/jupyterhub_config.py):
+# run these as root. HUB_IP and HUB_PORT become JupyterHub's --ip and --port.
 HUB_IP ?= 127.0.0.1
 HUB_PORT ?= 8000
-export HUB_IP HUB_PORT
 HUB_PROXY := build/hub/node_modules/.bin/configurable-http-proxy
 PROXY_VERSION := 5.3.0
 
@@ -124,8 +124,8 @@ test-hub: hub-install  ## a class on the course's JupyterHub in a browser (root;
 	pytest tests/browser/test_hub.py
 
 hub-users: hub-install  ## a Linux account per person of $(CLASS_DIR)/roster.csv; first passwords in $(CLASS_DIR)/hub/first-passwords.csv
-	python -m autograder.hub users
+	python -m autograder.hub users $(abspath $(CLASS_DIR))
 
 hub: hub-users  ## JupyterHub for the class on HUB_IP:HUB_PORT (127.0.0.1:8000), formgrader at /services/trainlab/
-	python -m autograder.hub prepare
-	jupyterhub -f autograder/jupyterhub_config.py
+	python -m autograder.hub prepare $(abspath $(CLASS_DIR))
+	jupyterhub -f $(abspath $(CLASS_DIR))/hub/jupyterhub_config.py --ip=$(HUB_IP) --port=$(HUB_PORT)

@@ -11,9 +11,10 @@ nbgrader's own SaveAutoGrades and AssignLatePenalties: the coordinator is the on
 and of the gradebook.
 
 Everything that uses nbgrader runs in a child of the worker process's fork server, which imported nbgrader and
-the course once (``PRELOAD``); a ``dask worker`` process itself never imports them. ``dask_setup`` (the worker's
-preload, the LocalCluster's too) starts the fork server with the worker: the one place where a per-worker
-resource starts (one to stop with the worker goes in a ``dask_teardown`` beside it).
+the course once (``PRELOAD``); a ``dask worker`` process itself never imports them. The graded kernels come
+from the worker process's zygote (autograder/zygote.py: kernels forked with their imports done, as root;
+otherwise they start afresh). ``dask_setup`` (the worker's preload, the LocalCluster's too) starts both with
+the worker, ``dask_teardown`` stops the zygote with it.
 
 A worker without bubblewrap refuses every task (``Refused``): the grader never runs student code
 unsandboxed.
@@ -22,6 +23,7 @@ unsandboxed.
 import fcntl
 import multiprocessing
 import multiprocessing.forkserver
+import contextlib
 import os
 import shutil
 import signal
@@ -30,12 +32,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder import zygote
+
 COURSE_CONFIG = Path(__file__).resolve().parent  # the course's nbgrader_config.py, as installed on the worker
 MAX_FILE = 50 * 10**6  # bytes of one file sent or returned
 # What every grading child needs, imported once by the worker's fork server instead of by each child.
 PRELOAD = ["__main__", "nbgrader.apps.nbgraderapp", "nbgrader.apps.autogradeapp", "nbgrader.converters.autograde",
            "nbgrader.api", "psutil", "autograder.dask_grading", "autograder.preprocessors", "autograder.demos",
            "autograder.collecting", "autograder.release", "autograder.settings", "autograder.sandbox"]
+
+
+# This worker process's zygote while it runs, and its socket ("" where there is none: kernels start afresh).
+ZYGOTE = contextlib.ExitStack()
+zygote_socket = ""
 
 
 class Refused(RuntimeError):
@@ -181,17 +190,30 @@ def forkserver():
 
 
 def warm_up():
-    """Start this worker's fork server now (its imports take seconds), while the coordinator prepares the tasks and
-    the reference run keeps the other workers waiting; a daemonic worker refuses its tasks instead."""
+    """Start this worker's fork server and zygote now (their imports take seconds), while the coordinator prepares
+    the tasks; a daemonic worker refuses its tasks instead. The zygote lives as long as the thread that calls this
+    first, and until ``dask_teardown``."""
+    global zygote_socket
     if not multiprocessing.current_process().daemon:
         forkserver()
         multiprocessing.forkserver.ensure_running()
+    if not zygote_socket:
+        from autograder.sandbox import kernel_environment
+
+        zygote_socket = ZYGOTE.enter_context(zygote.running(kernel_environment(os.environ)))
 
 
 def dask_setup(worker):
-    """Dask's preload hook (``dask worker --preload autograder.dask_grading``): the fork server starts with the
-    worker, not at its first task."""
+    """Dask's preload hook (``dask worker --preload autograder.dask_grading``): the fork server and the zygote start
+    with the worker, not at its first task."""
     warm_up()
+
+
+def dask_teardown(worker):
+    """Dask's preload hook at the worker's end: its zygote stops."""
+    global zygote_socket
+    ZYGOTE.close()
+    zygote_socket = ""
 
 
 def child(entry, argv, folder, environment, log_path):
@@ -260,8 +282,8 @@ def grade(task, side):
         write_files(folder / "submitted" / student / assignment, task["submission"])
         (folder / "gradebook.db").write_bytes(side["gradebook"])
         note = (db_url, assignment, student, str(folder / "recorded"))
-        code, seconds, log = run_within(autograde, ([assignment, "--student", student, "--force", *settings], note),
-                                        folder, environment, task["budget"])
+        argv = [assignment, "--student", student, "--force", *settings, f"--SandboxProvisioner.zygote={zygote_socket}"]
+        code, seconds, log = run_within(autograde, (argv, note), folder, environment, task["budget"])
         status = "over budget" if code is None else "graded" if code == 0 else "failed"
         if code is None:  # stopped before it could say
             run_within(note_submission, note, folder, environment, task["budget"])

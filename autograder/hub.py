@@ -1,12 +1,21 @@
 """The class on a JupyterHub on one machine: its roster, accounts, folders, and the Python its users run.
 
-    python -m autograder.hub users     # as root: a Linux account per roster line, first passwords written
-    python -m autograder.hub prepare   # as root: the class folder and the course with the hub's permissions
+    python -m autograder.hub users [CLASS_DIR]    # as root: a Linux account per roster line, first passwords
+    python -m autograder.hub prepare [CLASS_DIR]  # as root: the class folder, its hub's configuration files,
+                                                  # the roster's names in the gradebook, the permissions
 
-The roster is ``<class>/roster.csv`` (id, name, role = student or instructor); ``roster.sample.csv``
-next to this file is copied there when it is missing. Each id is a Linux user name and an nbgrader
-student id. New accounts get a random first password, written to ``<class>/hub/first-passwords.csv``
-(readable by root only) for the instructor to hand out; an existing account keeps its password.
+CLASS_DIR is the class folder (``class/`` in the course unless given; the Makefile's ``CLASS_DIR``). The
+roster is ``<class>/roster.csv`` (id, name, role = student or instructor); ``roster.sample.csv`` next to
+this file is copied there when it is missing. Each id is a Linux user name and an nbgrader student id.
+New accounts get a random first password, written to ``<class>/hub/first-passwords.csv`` (readable by
+root only) for the instructor to hand out; an existing account keeps its password.
+
+The configuration files ``prepare`` writes into the class folder, each when missing (then they are the
+instructor's to edit): ``hub/jupyterhub_config.py`` (JupyterHub's: ``jupyterhub -f`` it; it calls
+autograder/hub_config.py), ``hub/student/nbgrader_config.py`` (nbgrader in each person's server: the
+course and the class's exchange), ``hub/grader/nbgrader_config.py`` (formgrader's: it generates the student
+version into ``<class>/release/``) and, as ``make class`` does, ``nbgrader_config.py`` (the class's
+folders and settings). Each finds the class folder from where it lies.
 
 Who may read what (``prepare``): each home is its owner's alone; the class folder belongs to the
 grader (``grader-trainlab``, the user formgrader runs as), which others may pass through only to reach
@@ -23,9 +32,11 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from autograder.collecting import ReleaseFeedbackWithoutExchange, valid_student_id
+from autograder.settings import make_class
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -33,11 +44,6 @@ COURSE_ID = "trainlab"
 GRADER = f"grader-{COURSE_ID}"  # the Linux user formgrader (a hub service) runs as
 ROLES = ("student", "instructor")
 LINUX_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")  # what useradd accepts without --badname
-
-
-def class_dir():
-    """The class folder: $TRAINLAB_CLASS_DIR, else ``class/`` in the course (as in nbgrader_config.py)."""
-    return Path(os.environ.get("TRAINLAB_CLASS_DIR", ROOT / "class")).resolve()
 
 
 def hub_dir(classroom):
@@ -113,7 +119,8 @@ def create_users(classroom):
 
 
 def prepare(classroom):
-    """The class folder and the course with the permissions the hub needs (see the module docstring)."""
+    """The class folder, its hub's configuration files, the roster's names in the gradebook and the
+    permissions the hub needs (see the module docstring)."""
     require_root("set the class folder's owners")
     grader = pwd.getpwnam(GRADER)
     hub = hub_dir(classroom)
@@ -123,6 +130,8 @@ def prepare(classroom):
         if owner:
             os.chown(folder, owner.pw_uid, owner.pw_gid)
         folder.chmod(mode)
+    write_configuration(classroom)
+    names_into_gradebook(classroom, read_roster(classroom))
     for path in classroom.iterdir():  # what the grader made or will make: its own, no one else's
         if path.name not in ("hub", "exchange", "roster.csv"):
             for inner in [path, *(path.rglob("*") if path.is_dir() and not path.is_symlink() else [])]:
@@ -137,6 +146,85 @@ def prepare(classroom):
     os.chown(solutions, 0, grader.pw_gid)
     solutions.chmod(0o750)
     course_python(classroom)
+
+
+# The configuration files of a class's hub, by their place in the class folder (see the module docstring).
+HUB_CONFIGURATION = {
+    "hub/jupyterhub_config.py": '''"""JupyterHub for the class in the folder above: `make hub` runs `jupyterhub -f` this file. It is the
+course's hub (autograder/hub_config.py); what is set below the call wins, and JupyterHub's command line
+(`--ip`, `--port`) wins over this file."""
+
+from pathlib import Path
+
+from autograder.hub_config import configure
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+configure(c, Path(__file__).resolve().parents[1])
+''',
+    "hub/student/nbgrader_config.py": f'''"""nbgrader in every account's server on the hub of the class two folders up (formgrader is not there):
+the course and the class's exchange. The student id is the account's name."""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+c.CourseDirectory.course_id = {COURSE_ID!r}
+c.Exchange.root = str(Path(__file__).resolve().parents[2] / "exchange")
+''',
+    "hub/grader/nbgrader_config.py": '''"""formgrader's nbgrader settings for the class two folders up, read before the class's and the course's:
+*Generate* writes the student version into the class's release/, not into the course's notebooks/."""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+c.CourseDirectory.release_directory = str(Path(__file__).resolve().parents[2] / "release")
+''',
+}
+
+
+def write_configuration(classroom):
+    """The hub's configuration files and the class's ``nbgrader_config.py`` (``make class``), each when missing."""
+    make_class(classroom)
+    for name, text in HUB_CONFIGURATION.items():
+        path = classroom / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.chmod(0o755)
+        if not path.exists():
+            path.write_text(text)
+        path.chmod(0o644)
+
+
+def student_config_path(classroom):
+    """JUPYTER_CONFIG_PATH of a person's server, first wins: the class's hub/student/, the course's."""
+    return [hub_dir(classroom) / "student", HERE / "hub" / "student"]
+
+
+def grader_config_path(classroom):
+    """JUPYTER_CONFIG_PATH of formgrader and its terminals, first wins: the class's hub/grader/, the class's
+    settings, the course's settings of formgrader (autograder/hub/grader/), the course's."""
+    return [hub_dir(classroom) / "grader", classroom, HERE / "hub" / "grader", HERE]
+
+
+def split_name(name):
+    """(first name, last name) of a roster's name: the last word is the last name ("Ada King Lovelace" ->
+    ("Ada King", "Lovelace")); a name of one word is a first name."""
+    first, _, last = " ".join(name.split()).rpartition(" ")
+    return (first, last) if first else (last, "")
+
+
+def names_into_gradebook(classroom, people):
+    """The roster's students in the class's gradebook, with their first and last names (split_name), as
+    formgrader lists them: nbgrader's ``db student import`` with formgrader's configuration."""
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="") as table:
+        writer = csv.writer(table)
+        writer.writerow(["id", "first_name", "last_name"])
+        writer.writerows([person["id"], *split_name(person["name"])] for person in people
+                         if person["role"] == "student")
+        table.flush()
+        environment = os.environ | {"JUPYTER_CONFIG_PATH": os.pathsep.join(map(str, grader_config_path(classroom)))}
+        done = subprocess.run([sys.executable, "-m", "nbgrader", "db", "student", "import", table.name], cwd=ROOT,
+                              env=environment, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"the roster's names could not go into the gradebook:\n{done.stdout}{done.stderr}")
 
 
 def course_python(classroom):
@@ -227,10 +315,9 @@ def require_root(what):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     commands = {"users": create_users, "prepare": prepare}
-    if len(argv) != 1 or argv[0] not in commands:
+    if len(argv) not in (1, 2) or argv[0] not in commands:
         raise SystemExit(__doc__.split("\n\n")[1])
-    classroom = class_dir()
-    commands[argv[0]](classroom)
+    commands[argv[0]](Path(argv[1] if len(argv) == 2 else ROOT / "class").resolve())
 
 
 if __name__ == "__main__":

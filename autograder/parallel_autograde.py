@@ -12,6 +12,8 @@ with nbgrader's own SaveAutoGrades and AssignLatePenalties. A progress bar shows
 
 - Budget: a submission that runs longer than ``--budget`` seconds in all (not per cell; nbgrader's
   Execute.timeout still limits each cell) is stopped, kernel included, and reported.
+- Kernels start with their imports done: each worker runs a zygote (autograder/zygote.py) that forks
+  each graded kernel into its sandbox (as root; otherwise, or if the zygote fails, kernels start afresh).
 - Resumable: ``<class>/autograde_state.json`` remembers each submission's fingerprint (its
   files, the instructor notebooks, the configuration and trainlab) and outcome. A second run
   grades only what is new, changed or failed; ``--force`` grades everything again.

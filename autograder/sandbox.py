@@ -27,10 +27,16 @@ lets it thrash for seconds before the Linux kernel kills it. ``cap_hit`` says af
 
 The grader must run as root to switch to the sandbox's users; otherwise the kernel runs as the
 grader's user inside a user namespace (bubblewrap's unprivileged mode), with the same allowlist.
+
+With ``zygote`` (root only), bubblewrap makes the same sandbox around a placeholder process, and the
+zygote (autograder/zygote.py) forks the kernel into it with its imports done: same namespaces, cgroups,
+limits, user and environment, without the seconds of CPU time a new Python spends importing torch.
 """
 
+import asyncio
 import errno
 import fcntl
+import json
 import os
 import shutil
 import signal
@@ -44,6 +50,8 @@ import trainlab
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Integer, List, Unicode
 
+from autograder.zygote import NAMESPACES, ZygoteKernel
+from autograder.zygote import request as zygote_request
 from trainlab import records
 
 # The kernel's environment keeps these of the grader's, and nothing else: the numerical libraries'
@@ -64,6 +72,13 @@ def kept(environment):
     the kernel's parent is bubblewrap's init, and bubblewrap stops the kernel when the grader dies."""
     return {name: value for name, value in environment.items()
             if (name in KEPT or name.startswith(KEPT_PREFIXES)) and name != "JPY_PARENT_PID"}
+
+
+def kernel_environment(environment, threads=1):
+    """The environment of a graded kernel that the grader starts with ``environment``."""
+    return kept(environment) | {"HOME": HOME, "MPLCONFIGDIR": f"{HOME}/.matplotlib", "OMP_NUM_THREADS": str(threads),
+                                "JPY_PARENT_PID": "1",  # bwrap's init: not polled
+                                "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def human(size):
@@ -170,6 +185,11 @@ class SandboxProvisioner(LocalProvisioner):
     figures = Bool(False, help="Whether a graded kernel draws its matplotlib figures (PNG, in the graded notebook "
                    "and its feedback). Off, a figure is shown as its text ('<Figure size 640x480 with 1 Axes>') "
                    "and never drawn, which saves CPU time that judges nothing.").tag(config=True)
+    # Set by the grader's code (parallel_autograde.py) on nbgrader's command line, while it runs a zygote: not
+    # a setting of the README's table.
+    zygote = Unicode("", help="The socket of a zygote (autograder/zygote.py) that forks graded kernels with their "
+                     "imports done, in the same sandbox (root only); empty, or when the zygote fails: each kernel "
+                     "starts Python afresh.").tag(config=True)
 
     async def pre_launch(self, **kwargs):
         if not shutil.which("bwrap"):
@@ -220,35 +240,89 @@ class SandboxProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd, **kwargs):
         cwd = Path(kwargs.pop("cwd", None) or os.getcwd())
         inside = f"{HOME}/{cwd.name}"
-        files = self.open_regular_files(cwd)
-        environment = kept(kwargs.get("env") or os.environ) | {"HOME": HOME, "MPLCONFIGDIR": f"{HOME}/.matplotlib",
-                                                               "OMP_NUM_THREADS": str(self.threads),
-                                                               "JPY_PARENT_PID": "1"}  # bwrap's init: not polled
+        environment = kernel_environment(kwargs.get("env") or os.environ, self.threads)
         kwargs["env"] = {}  # bwrap starts from nothing but what --setenv gives
         self.cgroups = Cgroups(self.private.name, self.memory, self.processes) if self.uid is not None else None
-        sandbox = self.bwrap(inside, files, environment)
-        limits = ["prlimit", f"--cpu={self.cpu_time}:{self.cpu_time + 5}", f"--nofile={self.open_files}",
-                  f"--fsize={self.disk}", f"--nproc={self.processes}", f"--data={self.memory}", "--core=0"]
-        python = [cmd[0], "-P", *cmd[1:]]  # -P: neither the working folder nor '' on sys.path
-        if not self.figures:  # IPython's inline backend then formats a figure as text only
-            python.append("--InlineBackend.figure_formats=set()")
+        limits = {"CPU": (self.cpu_time, self.cpu_time + 5), "NOFILE": (self.open_files,) * 2,
+                  "FSIZE": (self.disk,) * 2, "NPROC": (self.processes,) * 2, "DATA": (self.memory,) * 2,
+                  "CORE": (0, 0)}
+        arguments = cmd[1:] if self.figures else [*cmd[1:], "--InlineBackend.figure_formats=set()"]
+        # (the inline backend then formats a figure as text only)
+        forkable = cmd[0] == sys.executable and cmd[1:3] == ["-m", "ipykernel_launcher"]  # what the zygote runs
+        if self.zygote and self.uid is not None and forkable:
+            try:
+                return await self.launch_from_zygote(inside, cwd, environment, limits, arguments[2:], kwargs)
+            except (OSError, ValueError, KeyError, asyncio.TimeoutError) as error:
+                self.log.warning("the zygote did not start the kernel (%s): it starts afresh", error)
+        prlimit = ["prlimit", *(f"--{name.lower()}={soft}:{hard}" for name, (soft, hard) in limits.items())]
+        python = [cmd[0], "-P", *arguments]  # -P: neither the working folder nor '' on sys.path
         if self.uid is not None:
             user = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--inh-caps=-all",
                     "--bounding-set=-all", "--no-new-privs", "--"]
         else:
             user = []
+        return await self.launch_sandboxed([*user, *prlimit, "--", *python], inside, cwd, environment, kwargs)
+
+    async def launch_sandboxed(self, command, inside, cwd, environment, kwargs, extra=(), pass_fds=()):
+        """Start ``command`` in a new sandbox (bwrap with ``extra`` options) as LocalProvisioner starts a kernel."""
+        files = self.open_regular_files(cwd)
         cgroups = self.cgroups
 
         def enter_cgroups():
             if cgroups:
                 cgroups.join()
 
+        sandbox = self.bwrap(inside, files, environment)
         try:
-            return await super().launch_kernel([*sandbox, *user, *limits, "--", *python], cwd="/",
-                                               pass_fds=[fd for fd, _ in files], preexec_fn=enter_cgroups, **kwargs)
+            return await super().launch_kernel([*sandbox[:-1], *extra, "--", *command], cwd="/",
+                                               pass_fds=[*(fd for fd, _ in files), *pass_fds],
+                                               preexec_fn=enter_cgroups, **kwargs)
         finally:
             for fd, _ in files:
                 os.close(fd)
+
+    async def launch_from_zygote(self, inside, cwd, environment, limits, arguments, kwargs, timeout=30):
+        """The kernel forked by the zygote into a sandbox made around a placeholder process (autograder/zygote.py)."""
+        ready, ready_end = os.pipe()
+        info, info_end = os.pipe()
+        placeholder = ["/bin/sh", "-c", f"echo ready >/dev/fd/{ready_end}; exec sleep infinity"]  # bwrap is done
+        opened = []
+        try:
+            await self.launch_sandboxed(placeholder, inside, cwd, environment, kwargs,
+                                        extra=["--info-fd", str(info_end)], pass_fds=[ready_end, info_end])
+        finally:
+            os.close(ready_end)
+            os.close(info_end)
+        sandbox = self.process
+        try:
+            said = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, os.read, ready, 16), timeout)
+            if said != b"ready\n":
+                raise OSError("bubblewrap did not make the sandbox")
+            init = json.loads(os.read(info, 4096))["child-pid"]  # bubblewrap's init, pid 1 in the sandbox
+            placeholder_pid = int(Path(f"/proc/{init}/task/{init}/children").read_text().split()[0])
+            for name in ("cgroup", *NAMESPACES):
+                opened.append(os.open(f"/proc/{placeholder_pid}/ns/{name}", os.O_RDONLY))
+            for folder in sorted(set(self.cgroups.folders.values()) if self.cgroups else ()):
+                opened.append(os.open(folder / "cgroup.procs", os.O_WRONLY))
+            message = {"argv": arguments, "env": environment | {"PWD": inside}, "cwd": inside, "uid": self.uid,
+                       "limits": limits}
+            connection, pid = zygote_request(self.zygote, message, [1, 2, *opened], timeout)
+        except BaseException:
+            ZygoteKernel(sandbox, None, None).stop_sandbox()
+            self.process = None
+            raise
+        finally:
+            for fd in (ready, info, *opened):
+                os.close(fd)
+        self.process = ZygoteKernel(sandbox, connection, pid)
+        self.log.info("the zygote forked the kernel into its sandbox")
+        return self.connection_info
+
+    async def send_signal(self, signum):
+        if isinstance(self.process, ZygoteKernel):  # to the kernel; SIGKILL: to the sandbox, which takes the kernel
+            self.process.send_signal(signum)
+        else:
+            await super().send_signal(signum)
 
     def open_regular_files(self, folder, limit=100):
         """[(fd, relative path)] of the regular files under ``folder`` but notebooks, opened without
@@ -312,7 +386,7 @@ class SandboxProvisioner(LocalProvisioner):
             for parent in reversed(Path(relative).parents[:-1]):
                 command += ["--perms", "1777", "--dir", f"{cwd}/{parent}"]
             command += ["--perms", "0666", "--file", str(fd), f"{cwd}/{relative}"]
-        command += ["--clearenv", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+        command += ["--clearenv"]
         for name, value in environment.items():
             command += ["--setenv", name, value]
         # the root (/run/trainlab among its folders) read-only: the kernel cannot make itself the reference run
@@ -357,6 +431,9 @@ class SandboxProvisioner(LocalProvisioner):
         return None
 
     async def cleanup(self, restart=False):
+        if isinstance(self.process, ZygoteKernel):
+            self.process.kill()
+            self.process.wait()
         await super().cleanup(restart)
         if getattr(self, "cgroups", None):
             self.cgroups.remove()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder.settings import make_class
+from report_class import graded_report
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
@@ -45,6 +46,12 @@ def demo(tmp_path_factory):
     print(result.stdout)  # the score table and the seconds per notebook
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return out
+
+
+@pytest.fixture(scope="session")
+def report(demo, tmp_path_factory):
+    """The demo class with a few students planted, graded, and its report (tests/report_class.py)."""
+    return graded_report(demo, tmp_path_factory.mktemp("report") / "class")
 
 
 _start = pytest.StashKey[float]()

@@ -1,4 +1,5 @@
-"""The graded kernel's sandbox (autograder/sandbox.py), from inside kernels started in it."""
+"""The graded kernel's sandbox (autograder/sandbox.py), from inside kernels started in it: kernels that start
+Python afresh, and kernels the zygote forks (autograder/zygote.py), each test for both."""
 
 import json
 import os
@@ -10,15 +11,34 @@ import pytest
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+from autograder import zygote
+from autograder.sandbox import kernel_environment
+from autograder.zygote import ZygoteKernel
 from conftest import ROOT
+
+MODES = ["fresh", "zygote"]
 
 # Files of the machine outside the allowlist, planted for the tests (as root: the suite runs as root).
 PLANTED = [Path("/etc/trainlab-planted.txt"), Path("/var/trainlab-planted.txt"), Path("/srv/trainlab-planted.txt"),
            Path.home() / "trainlab-planted.txt"]
 
 
+@pytest.fixture(scope="module")
+def zygote_socket():
+    with zygote.running(kernel_environment(os.environ)) as path:
+        assert path, "the zygote did not start"
+        yield path
+
+
+@pytest.fixture(params=MODES)
+def mode(request):
+    """{} for kernels that start afresh, or the configuration that has the zygote fork them."""
+    return {"zygote": request.getfixturevalue("zygote_socket")} if request.param == "zygote" else {}
+
+
 def start(folder, config=None, env=None):
-    """A kernel under the trainlab-sandbox provisioner in ``folder``; its run(code) -> (reply, stdout)."""
+    """A kernel under the trainlab-sandbox provisioner in ``folder``; its run(code) -> (reply, stdout).
+    With ``zygote`` in ``config``, the kernel must have come from the zygote."""
     km = AsyncKernelManager(kernel_name="python3")
     km.kernel_spec.interrupt_mode = "message"
     km.kernel_spec.metadata["kernel_provisioner"] = {"provisioner_name": "trainlab-sandbox", "config": config or {}}
@@ -26,6 +46,8 @@ def start(folder, config=None, env=None):
     client = km.client()
     client.start_channels()
     run_sync(client.wait_for_ready)(timeout=60)
+    if Path((config or {}).get("zygote") or "/nonexistent").exists() and "threads" not in (config or {}):
+        assert isinstance(km.provisioner.process, ZygoteKernel), "the zygote did not start the kernel"
 
     def run(code, timeout=30):
         out = []
@@ -40,9 +62,11 @@ def start(folder, config=None, env=None):
     return SimpleNamespace(run=run, manager=km, client=client, stop=stop)
 
 
-@pytest.fixture(scope="module")
-def kernel(tmp_path_factory):
-    """A sandboxed kernel for <class>/autograded/ada/01_losses, next to a planted trainlab/ and numpy.py."""
+@pytest.fixture(scope="module", params=MODES)
+def kernel(request, tmp_path_factory):
+    """A sandboxed kernel for <class>/autograded/ada/01_losses, next to a planted trainlab/ and numpy.py; started
+    afresh, or forked by the zygote (its ``mode``: the configuration that says which)."""
+    mode = {"zygote": request.getfixturevalue("zygote_socket")} if request.param == "zygote" else {}
     class_dir = tmp_path_factory.mktemp("class")
     (class_dir / "gradebook.db").write_text("grades")
     folder = class_dir / "autograded" / "ada" / "01_losses"
@@ -54,8 +78,8 @@ def kernel(tmp_path_factory):
     os.symlink(class_dir / "gradebook.db", folder / "gradebook-link.txt")
     for path in PLANTED:
         path.write_text("secret")
-    kernel = start(folder, env={"TRAINLAB_DB_URL": "postgresql://grader:secret@localhost"})
-    kernel.class_dir, kernel.folder = class_dir, folder
+    kernel = start(folder, mode, env={"TRAINLAB_DB_URL": "postgresql://grader:secret@localhost"})
+    kernel.class_dir, kernel.folder, kernel.mode = class_dir, folder, mode
     yield kernel
     kernel.stop()
     for path in PLANTED:
@@ -64,14 +88,114 @@ def kernel(tmp_path_factory):
 
 def test_the_kernel_runs_as_an_unprivileged_user_of_its_own(kernel):
     _, out = kernel.run("import os; print(os.getuid(), os.geteuid(), os.getgid(), len(os.getgroups()))\n"
-                        "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])")
-    uid, euid, gid, groups, caps = out.split()
-    assert uid == euid != "0" and gid != "0" and groups == "0" and caps == "0000000000000000"
+                        "print(open('/proc/self/status').read())")
+    uid, euid, gid, groups, *_ = out.split()
+    assert uid == euid != "0" and gid != "0" and groups == "0"
+    status = dict(line.split(":\t", 1) for line in out.splitlines()[1:] if ":\t" in line)
+    assert {status[name] for name in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")} == {"0000000000000000"}
+    assert status["NoNewPrivs"] == "1" and status["Uid"].split() == [uid] * 4
+
+
+def test_the_kernel_runs_in_its_cgroups_with_its_limits(kernel):
+    _, out = kernel.run("import os, json, resource\nprint(json.dumps([os.getpid(), [resource.getrlimit(getattr("
+                        "resource, 'RLIMIT_' + name)) for name in ('CPU', 'NOFILE', 'FSIZE', 'NPROC', 'DATA', "
+                        "'CORE')], os.getpriority(os.PRIO_PROCESS, 0)]))")
+    pid, limits, priority = json.loads(out)
+    assert priority == os.getpriority(os.PRIO_PROCESS, 0)  # the grader's, not the zygote's while it imports
+    sandbox = kernel.manager.provisioner
+    assert limits == [[sandbox.cpu_time, sandbox.cpu_time + 5], [sandbox.open_files] * 2, [sandbox.disk] * 2,
+                      [sandbox.processes] * 2, [sandbox.memory] * 2, [0, 0]]
+    folders = set(sandbox.cgroups.folders.values())
+    assert folders, "this machine gives the grader no cgroups"
+    for folder in folders:  # the kernel's pid as the machine sees it, among the cgroup's processes
+        inside = [Path(f"/proc/{host}/status").read_text().split("NSpid:")[1].split("\n")[0].split()[-1]
+                  for host in (folder / "cgroup.procs").read_text().split()]
+        assert str(pid) in inside, f"the kernel is not in {folder}"
+
+
+def test_the_kernel_sees_the_variables_it_is_given_and_no_other(kernel):
+    _, out = kernel.run("print(open('/proc/self/environ').read().replace(chr(0), chr(10)))\n"
+                        "import os; print('TRAINLAB_DB_URL' in os.environ)")
+    *variables, secret = out.split()
+    assert secret == "False" and variables
+    assert {line.split("=")[0] for line in variables} <= {*kernel_environment(os.environ), "PWD"}
+
+
+def test_no_descriptor_leads_outside_the_sandbox(kernel):
+    """Each file the kernel holds open is in the sandbox, or a socket or pipe that neither the grader nor the
+    zygote holds, or an event (eventfd, epoll: nameless); but the output the grader gives every kernel (its own)."""
+    _, out = kernel.run("import os, json\nfds = {}\nfor fd in os.listdir('/proc/self/fd'):\n    try:\n"
+                        "        fds[fd] = os.readlink(f'/proc/self/fd/{fd}')\n    except OSError:\n        pass\n"
+                        "print(json.dumps([[target, os.path.exists(target)] for target in fds.values()]))")
+    graders = {_target(Path(f"/proc/self/fd/{fd}")) for fd in (1, 2)}
+    outside = {_target(fd) for process in Path("/proc").iterdir() if process.name.isdigit() and (
+        process.name == str(os.getpid()) or b"autograder.zygote" in _cmdline(process) and process.stat().st_uid == 0)
+        for fd in _fds(process)}  # the grader, the zygote and its helpers (a kernel is of its own user)
+    for target, exists in json.loads(out):
+        if target.startswith(("socket:", "pipe:")):  # named by their inode: the same as nobody's outside
+            assert target in graders or target not in outside, f"the kernel holds the grader's or zygote's {target}"
+        elif not target.startswith("anon_inode:"):
+            assert target in graders or exists, f"the kernel holds {target}, outside the sandbox"
+
+
+def _fds(process):
+    try:
+        return list((process / "fd").iterdir())
+    except OSError:
+        return []
+
+
+def _target(fd):
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return None
+
+
+def test_consecutive_kernels_share_nothing(mode, tmp_path):
+    """What a kernel leaves (files, a process, a module changed) is gone for the next one in the same folder."""
+    first = start(tmp_path, mode)
+    try:
+        first.run("import os, subprocess, numpy\nfrom pathlib import Path\nfor path in ('/tmp/left', '/dev/shm/left', "
+                  "os.path.expanduser('~/left'), 'left'):\n    Path(path).write_text('mine')\n"
+                  "subprocess.Popen(['sleep', '4242'], start_new_session=True)\nnumpy.left = 'mine'")
+    finally:
+        first.stop()
+    second = start(tmp_path, mode)
+    try:
+        _, out = second.run("import os, numpy\nprint([path for path in ('/tmp/left', '/dev/shm/left', "
+                            "os.path.expanduser('~/left'), 'left') if os.path.exists(path)], hasattr(numpy, 'left'))\n"
+                            "print([open(f'/proc/{p}/cmdline').read() for p in os.listdir('/proc') if p.isdigit()])")
+    finally:
+        second.stop()
+    left, processes = out.splitlines()
+    assert left == "[] False"
+    assert "4242" not in processes
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and b"4242" in _cmdline(p)]
+
+
+def _cmdline(process):
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+@pytest.mark.parametrize("why", ["gone", "another environment"])
+def test_kernels_the_zygote_cannot_start_start_afresh(why, zygote_socket, tmp_path):
+    """A zygote that is gone, or whose environment is not the kernel's (/proc/self/environ would show its own)."""
+    config = {"zygote": str(tmp_path / "gone")} if why == "gone" else {"zygote": zygote_socket, "threads": 2}
+    kernel = start(tmp_path, config)
+    try:
+        assert not isinstance(kernel.manager.provisioner.process, ZygoteKernel)
+        assert kernel.run("import os; print(os.environ['OMP_NUM_THREADS'])")[1] == f"{config.get('threads', 1)}\n"
+    finally:
+        kernel.stop()
 
 
 def test_kernels_running_at_once_have_users_of_their_own(kernel, tmp_path):
     """RLIMIT_NPROC counts per user: kernels graded in parallel must not share one."""
-    other = start(tmp_path)
+    other = start(tmp_path, kernel.mode)
     try:
         uids = [k.run("import os; print(os.getuid())")[1] for k in (kernel, other)]
     finally:
@@ -142,7 +266,7 @@ def test_only_the_grader_makes_a_kernel_its_run_of_the_instructor_notebook(kerne
                         "except OSError as e:\n    print(e.strerror)\nprint(records.reference_run(), records.graded())")
     assert out.splitlines() == ["Read-only file system", "False True"]
     (tmp_path / "solutions" / "01_losses").mkdir(parents=True)
-    reference = start(tmp_path, config={"solutions": str(tmp_path / "solutions")})
+    reference = start(tmp_path, config={"solutions": str(tmp_path / "solutions"), **kernel.mode})
     try:
         _, out = reference.run("import os, trainlab.records as records\n"
                                "print(records.reference_run(), records.graded(), os.listdir(records.solutions_dir()))")
@@ -157,14 +281,19 @@ def test_no_network_no_secrets_no_other_processes(kernel):
     assert out in ("ConnectionRefusedError\n", "OSError\n")  # an empty network namespace: nobody listens
     _, out = kernel.run("import os; print('TRAINLAB_DB_URL' in os.environ, len([p for p in os.listdir('/proc') "
                         "if p.isdigit()]))")
-    assert out == "False 2\n"  # bubblewrap's init and the kernel, nothing of the grader's
+    # bubblewrap's init and the kernel (and the zygote's placeholder: a process of root's), nothing of the grader's
+    assert out == f"False {3 if kernel.mode else 2}\n"
+    if kernel.mode:
+        assert kernel.run(f"import os; print(os.path.exists({kernel.mode['zygote']!r}))")[1] == "False\n"
 
 
 def test_an_endless_cell_can_be_interrupted(kernel):
+    request = kernel.client.execute("while True:\n    pass")
     with pytest.raises(TimeoutError):
-        kernel.run("while True:\n    pass", timeout=2)
+        kernel.run("print('queued')", timeout=2)
     run_sync(kernel.manager.interrupt_kernel)()
-    reply = run_sync(kernel.client.get_shell_msg)(timeout=10)["content"]
+    replies = [run_sync(kernel.client.get_shell_msg)(timeout=10) for _ in range(2)]  # the loop's and the queued
+    reply = next(reply["content"] for reply in replies if reply["parent_header"]["msg_id"] == request)
     assert reply["ename"] == "KeyboardInterrupt"
     assert kernel.run("print('still alive')")[1] == "still alive\n"
 
@@ -182,9 +311,9 @@ def test_figures_are_shown_as_text_never_drawn(kernel):
 
 # Each cap, low, against code that goes past it; the kernel enforces it, the provisioner names it.
 CAPS = {
-    "memory": ({"memory": 300 * 10**6},
+    "memory": ({"memory": 10**9},  # above the ~420 MB of data a kernel has once torch is imported (every graded one)
                "import numpy as np\nheap = []\nfor _ in range(100):\n    heap.append(np.ones(10**7))",
-               "used more than 300 MB of memory"),
+               "used more than 1 GB of memory"),
     "processes": ({"processes": 64},
                   "import os, time\nfor _ in range(200):\n    if os.fork() == 0:\n        time.sleep(60)\n"
                   "        os._exit(0)", "started more than 64 processes or threads"),
@@ -197,9 +326,9 @@ CAPS = {
 
 
 @pytest.mark.parametrize("cap", CAPS)
-def test_each_cap_is_enforced_and_named(cap, tmp_path):
+def test_each_cap_is_enforced_and_named(cap, mode, tmp_path):
     config, code, words = CAPS[cap]
-    kernel = start(tmp_path, config)
+    kernel = start(tmp_path, config | mode)
     try:
         started = time.perf_counter()
         request = kernel.client.execute(code)

@@ -1,8 +1,9 @@
-"""The class on the course's JupyterHub (`make hub`, autograder/jupyterhub_config.py), in a browser.
+"""The class on the course's JupyterHub (`make hub`, autograder/hub_config.py), in a browser.
 
 The hub runs on 127.0.0.1 as root, as `make hub` runs it, over a class folder of its own with three
 Linux accounts made from a roster by `python -m autograder.hub users` (two students, one instructor),
-logged in with their first passwords through PAM. Two students fetch chapter 1 in the Assignments tab,
+logged in with their first passwords through PAM; JupyterHub reads the configuration file `python -m
+autograder.hub prepare` writes into the class folder. Two students fetch chapter 1 in the Assignments tab,
 answer it (one right, one with a mistake in `mse`), validate and submit; the instructor collects in
 formgrader (the hub service), grades with the course's parallel grader in formgrader's terminal,
 generates and releases feedback, and sees both scores; each student fetches their own feedback. Then
@@ -47,6 +48,7 @@ PROXY = ROOT / "build" / "hub" / "node_modules" / ".bin" / "configurable-http-pr
 # The answers: ada's are the reference solution; bo's mse takes absolute values (3 of chapter 1's 27 points).
 WRONG_MSE = "def mse(y_pred, y):\n    return np.mean(np.abs(y_pred - y))\n"
 SCORES = {ADA: 27, BO: 24}
+NAMES = {ADA: "Right, Ada", BO: "Mistake, Bo"}  # as formgrader lists the roster's names: last, first
 
 
 def answers(**cells):
@@ -56,7 +58,7 @@ def answers(**cells):
 
 
 def free_ports(count):
-    """The first of ``count`` consecutive free ports on 127.0.0.1 (the hub uses HUB_PORT to HUB_PORT + 3)."""
+    """The first of ``count`` consecutive free ports on 127.0.0.1."""
     for _ in range(100):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -91,14 +93,16 @@ def remove_accounts(users):
         subprocess.run(["userdel", "--remove", user], capture_output=True)
 
 
-def start_hub(env, log):
-    hub = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(Path(env["TEST_HUB_CONFIG"]))],
-                           cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+def start_hub(class_dir, port, log):
+    """The class's hub as `make hub` starts it: JupyterHub with the class's configuration file, on ``port``."""
+    hub = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(class_dir / "hub" / "jupyterhub_config.py"),
+                            "--ip=127.0.0.1", f"--port={port}"],
+                           cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and hub.poll() is None:
         try:
-            opener.open(f"http://127.0.0.1:{env['HUB_PORT']}/hub/health", timeout=5).close()
+            opener.open(f"http://127.0.0.1:{port}/hub/health", timeout=5).close()
             return hub
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
@@ -132,28 +136,30 @@ def hub():
     class_dir.mkdir()
     (class_dir / "roster.csv").write_text(ROSTER)
     solutions = (ROOT / "solutions").stat()
-    config = top / "jupyterhub_config.py"  # the course's, and window.jupyterapp for the test's helpers
-    config.write_text(f"load_subconfig({str(ROOT / 'autograder' / 'jupyterhub_config.py')!r})\n"
-                      "c.Spawner.args = ['--LabApp.expose_app_in_browser=True']\n"
-                      "c.JupyterHub.services[0]['command'].append('--LabApp.expose_app_in_browser=True')\n")
-    env = {name: value for name, value in os.environ.items() if not name.startswith("TRAINLAB_")}
-    env |= {"TRAINLAB_CLASS_DIR": str(class_dir), "HUB_PORT": str(free_ports(4)), "TEST_HUB_CONFIG": str(config),
-            "JUPYTER_CONFIG_PATH": str(ROOT / "autograder")}
+    port = free_ports(4)
     log = open(top / "hub.log", "a")
     hub = None
     try:
         with timed("hub: accounts, class folder"):
-            for command in (["-m", "autograder.hub", "users"], ["-m", "autograder.hub", "prepare"]):
-                subprocess.run([sys.executable, *command], cwd=ROOT, env=env, check=True, capture_output=True)
+            for command in ("users", "prepare"):
+                subprocess.run([sys.executable, "-m", "autograder.hub", command, str(class_dir)], cwd=ROOT, check=True,
+                               capture_output=True)
         with open(class_dir / "hub" / "first-passwords.csv") as f:
             passwords = {row["id"]: row["first password"] for row in csv.DictReader(f)}
+        with open(class_dir / "hub" / "jupyterhub_config.py", "a") as config:  # as an instructor edits it
+            config.write(f"c.ConfigurableHTTPProxy.api_url = 'http://127.0.0.1:{port + 1}'\n"
+                         f"c.JupyterHub.services[0]['url'] = 'http://127.0.0.1:{port + 2}'\n"
+                         f"c.JupyterHub.hub_port = {port + 3}\n"
+                         # window.jupyterapp for the test's helpers
+                         "c.Spawner.args = ['--LabApp.expose_app_in_browser=True']\n"
+                         "c.JupyterHub.services[0]['command'].append('--LabApp.expose_app_in_browser=True')\n")
         with timed("hub: start"):
-            hub = start_hub(env, log)
-        state = {"url": f"http://127.0.0.1:{env['HUB_PORT']}", "class_dir": class_dir, "passwords": passwords}
+            hub = start_hub(class_dir, port, log)
+        state = {"url": f"http://127.0.0.1:{port}", "class_dir": class_dir, "passwords": passwords}
 
         def restart():
             stop_hub(state["hub"])
-            state["hub"] = start_hub(env, log)
+            state["hub"] = start_hub(class_dir, port, log)
 
         state["hub"], state["restart"] = hub, restart
         yield state
@@ -333,7 +339,7 @@ def test_two_students_and_an_instructor_go_through_chapter_1_on_the_hub(browser,
     page.goto(f"{url}/services/trainlab/formgrader/manage_students")
     for student, score in SCORES.items():
         row = page.locator("tr").filter(has_text=student)
-        assert f"{score} / 27" in row.inner_text(), row.inner_text()
+        assert f"{score} / 27" in row.inner_text() and NAMES[student] in row.inner_text(), row.inner_text()
     screenshot(page, "formgrader")
 
     for student, score in SCORES.items():
@@ -353,6 +359,12 @@ def test_two_students_and_an_instructor_go_through_chapter_1_on_the_hub(browser,
         text = feedback.inner_text("body")
         assert f"Score: {score}" in text or f"{score} / 27" in text or f"{score}.0 / 27" in text, text[:500]
         assert ({ADA, BO} - {student}).pop() not in text  # the score above is theirs: 27 and 24 differ
+        # the chapter's math is set by the MathJax of the student's own server (jupyter_server_mathjax)
+        feedback.wait_for_function("window.MathJax !== undefined && MathJax.Hub.queue.pending === 0 && "
+                                   "MathJax.Hub.queue.running === 0 && document.querySelectorAll('.MathJax').length > 10")
+        # (not all of it: an equation with "<" in a Markdown cell the student could edit stays TeX, its "<"
+        # escaped twice, by SanitiseSubmissionHtml and by nbconvert)
+        assert "\\mathbf{w}^\\top\\mathbf{x}" not in feedback.inner_text("body")
         if student == BO:
             screenshot(feedback, "feedback")
     for lab in labs.values():
