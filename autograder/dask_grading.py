@@ -163,9 +163,7 @@ def course_folder(folder, assignment, side, cache):
         write_files(folder / "config" / str(number), {"nbgrader_config.py": config})
         config_path.append(str(folder / "config" / str(number)))
     db_url = f"sqlite:///{folder / 'gradebook.db'}"
-    environment = os.environ | {
-        "JUPYTER_CONFIG_PATH": os.pathsep.join([*config_path, str(COURSE_CONFIG)]),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader runs alembic
+    environment = grading_environment() | {"JUPYTER_CONFIG_PATH": os.pathsep.join([*config_path, str(COURSE_CONFIG)])}
     settings = [f"--CourseDirectory.root={folder}", "--CourseDirectory.source_directory=source",
                 f"--CourseDirectory.submitted_directory={folder / 'submitted'}",
                 f"--CourseDirectory.autograded_directory={folder / 'autograded'}",
@@ -176,6 +174,11 @@ def course_folder(folder, assignment, side, cache):
                 f"--JudgeTestCells.source_directory={folder / 'source'}",
                 f"--JudgeTestCells.cache_directory={cache}"]
     return settings, environment, db_url
+
+
+def grading_environment():
+    """The environment of a grading child: this worker's, the environment's programs first (nbgrader runs alembic)."""
+    return os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
 def forkserver():
@@ -200,7 +203,7 @@ def warm_up():
     if not zygote_socket:
         from autograder.sandbox import kernel_environment
 
-        zygote_socket = ZYGOTE.enter_context(zygote.running(kernel_environment(os.environ)))
+        zygote_socket = ZYGOTE.enter_context(zygote.running(kernel_environment(grading_environment())))
 
 
 def dask_setup(worker):
