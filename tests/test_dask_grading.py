@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from autograder.sandbox import SandboxProvisioner
 from conftest import ROOT, class_environment
 from test_class_workflow import CHAPTER, WRONG_MSE, answers, hand_in
 
@@ -64,7 +65,7 @@ class Cluster:
 
 
 def kernels(process):
-    """The kernels that ``process`` started (through its fork server and the sandbox)."""
+    """The kernels that ``process`` started, afresh or through its zygote: its processes that run as a sandbox user."""
     try:
         family = psutil.Process(process.pid).children(recursive=True)
     except psutil.NoSuchProcess:
@@ -72,7 +73,7 @@ def kernels(process):
     found = []
     for member in family:
         try:
-            if "ipykernel_launcher" in " ".join(member.cmdline()):
+            if member.uids().real >= SandboxProvisioner.first_uid.default_value:
                 found.append(member)
         except psutil.NoSuchProcess:
             pass
