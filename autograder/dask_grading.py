@@ -20,10 +20,10 @@ A worker without bubblewrap refuses every task (``Refused``): the grader never r
 unsandboxed.
 """
 
+import contextlib
 import fcntl
 import multiprocessing
 import multiprocessing.forkserver
-import contextlib
 import os
 import shutil
 import signal

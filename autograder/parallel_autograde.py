@@ -7,8 +7,9 @@ nbgrader grades one submission at a time. Here each submission is a task of ``da
 LocalCluster of ``--workers`` threads in this process (each waits for a grading process), or on the existing
 cluster of ``--scheduler``. A worker needs the course installed and nothing else: it receives the instructor
 side of an assignment once and each task the submission, as bytes, and runs the unchanged ``nbgrader autograde``
-in a private course folder (see dask_grading.py). This process, the coordinator, alone writes the class folder and the gradebook,
-with nbgrader's own SaveAutoGrades and AssignLatePenalties. A progress bar shows what is done and the ETA.
+in a private course folder (see dask_grading.py). This process, the coordinator, alone writes the class folder
+and the gradebook, with nbgrader's own SaveAutoGrades and AssignLatePenalties. A progress bar shows what is done
+and the ETA.
 
 - Budget: a submission that runs longer than ``--budget`` seconds in all (not per cell; nbgrader's
   Execute.timeout still limits each cell) is stopped, kernel included, and reported.
@@ -296,7 +297,8 @@ def run(assignments=(), students=(), workers=None, budget=600.0, force=False, sc
             task = {"assignment": assignment, "student": student, "budget": budget,
                     "submission": regular_files(Path(coursedir.submitted_directory) / student / assignment)}
             # pure=False: a task given again (FORCE=1, a worker lost) is graded again, never taken from a cache
-            futures[client.submit(grade, task, scattered[assignment], key=f"grade-{key}-{digest[:12]}", pure=False)] = (assignment, student, key, digest)
+            future = client.submit(grade, task, scattered[assignment], key=f"grade-{key}-{digest[:12]}", pure=False)
+            futures[future] = (assignment, student, key, digest)
         for future in as_completed(futures):
             assignment, student, key, digest = futures.pop(future)
             status, seconds, message, worker = collect(api, assignment, student, future, logs)
