@@ -185,7 +185,7 @@ class SandboxProvisioner(LocalProvisioner):
     figures = Bool(False, help="Whether a graded kernel draws its matplotlib figures (PNG, in the graded notebook "
                    "and its feedback). Off, a figure is shown as its text ('<Figure size 640x480 with 1 Axes>') "
                    "and never drawn, which saves CPU time that judges nothing.").tag(config=True)
-    # Set by the grader's code (parallel_autograde.py) on nbgrader's command line, while it runs a zygote: not
+    # Set by the grader's code (dask_grading.py) on nbgrader's command line, while it runs a zygote: not
     # a setting of the README's table.
     zygote = Unicode("", help="The socket of a zygote (autograder/zygote.py) that forks graded kernels with their "
                      "imports done, in the same sandbox (root only); empty, or when the zygote fails: each kernel "
