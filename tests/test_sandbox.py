@@ -3,6 +3,7 @@ Python afresh, and kernels the zygote forks (autograder/zygote.py), each test fo
 
 import json
 import os
+import secrets
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -154,11 +155,12 @@ def _target(fd):
 
 def test_consecutive_kernels_share_nothing(mode, tmp_path):
     """What a kernel leaves (files, a process, a module changed) is gone for the next one in the same folder."""
+    seconds = f"{secrets.randbelow(10**9) + 10**9}"  # a sleep no other process on the machine runs
     first = start(tmp_path, mode)
     try:
         first.run("import os, subprocess, numpy\nfrom pathlib import Path\nfor path in ('/tmp/left', '/dev/shm/left', "
                   "os.path.expanduser('~/left'), 'left'):\n    Path(path).write_text('mine')\n"
-                  "subprocess.Popen(['sleep', '4242'], start_new_session=True)\nnumpy.left = 'mine'")
+                  f"subprocess.Popen(['sleep', '{seconds}'], start_new_session=True)\nnumpy.left = 'mine'")
     finally:
         first.stop()
     second = start(tmp_path, mode)
@@ -170,8 +172,8 @@ def test_consecutive_kernels_share_nothing(mode, tmp_path):
         second.stop()
     left, processes = out.splitlines()
     assert left == "[] False"
-    assert "4242" not in processes
-    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and b"4242" in _cmdline(p)]
+    assert seconds not in processes
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _cmdline(p) == f"sleep\0{seconds}\0".encode()]
 
 
 def _cmdline(process):
