@@ -66,6 +66,7 @@ bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, gra
 	python tests/benchmarks/bench_backprop.py
 	python tests/benchmarks/bench_caps.py
 	$(if $(filter-out 0,$(STUDENTS)),python tests/benchmarks/bench_autograde.py --students $(STUDENTS))
+	$(if $(filter-out 0,$(STUDENTS)),python tests/benchmarks/bench_grading_profile.py --students $(STUDENTS))
 	python tests/benchmarks/bench_table.py
 
 bench-quick:  ## make bench without grading a class (a few minutes); the table shows the last autograde record

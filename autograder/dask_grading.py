@@ -288,8 +288,8 @@ def grade(task, side):
         argv = [assignment, "--student", student, "--force", *settings, f"--SandboxProvisioner.zygote={zygote_socket}"]
         code, seconds, log = run_within(autograde, (argv, note), folder, environment, task["budget"])
         status = "over budget" if code is None else "graded" if code == 0 else "failed"
-        if code is None:  # stopped before it could say
-            run_within(note_submission, note, folder, environment, task["budget"])
+        if code is None:  # stopped before it could say, or clean up its kernel
+            run_within(after_a_kill, note, folder, environment, task["budget"])
         autograded = folder / "autograded" / student / assignment
         records = {name: (cache / assignment / name).read_bytes() for name in side["record_names"]
                    if (cache / assignment / name).is_file()}
@@ -308,6 +308,15 @@ def keep_records(folder, records):
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not path.exists():
                 path.write_bytes(data)
+
+
+def after_a_kill(note):
+    """In a grading child, after the budget killed the last one: remove what its kernels left (their cleanup never
+    ran), then ``note_submission(note)``."""
+    from autograder.sandbox import sweep
+
+    sweep()
+    note_submission(note)
 
 
 def note_submission(arguments):

@@ -89,26 +89,48 @@ def human(size):
     return f"{size} bytes"
 
 
+def private_parent():
+    """Where the kernels' private folders are made: in memory where the machine has /dev/shm."""
+    return Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+
+
+def grader_gone(name):
+    """Whether the grader whose pid a private folder's or cgroup's ``name`` carries (PREFIX<pid>-...) has exited."""
+    try:
+        os.kill(int(name.removeprefix(PREFIX).split("-", 1)[0]), 0)
+    except ProcessLookupError:
+        return True
+    except (ValueError, PermissionError):  # not such a name; another user's live grader
+        pass
+    return False
+
+
+def sweep():
+    """Remove the private folders and cgroups of kernels whose grader was killed before its cleanup ran (a budget
+    stops a grader with SIGKILL): each name carries its grader's pid. A grader sweeps before each new kernel."""
+    for folder in private_parent().glob(f"{PREFIX}*"):
+        if grader_gone(folder.name):
+            shutil.rmtree(folder, ignore_errors=True)
+    for parent in set(Cgroups.parents().values()):
+        for folder in parent.glob(f"{PREFIX}*"):
+            if grader_gone(folder.name):
+                Cgroups.remove_folder(folder)
+
+
 class Cgroups:
     """A memory and a pids cgroup of the kernel's own, where the grader may make them (else empty)."""
 
     def __init__(self, name, memory, processes):
         self.folders = {}
         try:
-            own = dict(line.split(":", 2)[1:] for line in Path("/proc/self/cgroup").read_text().splitlines())
-            if Path("/sys/fs/cgroup/cgroup.controllers").exists():  # v2: both controllers delegated to us
-                parent = Path("/sys/fs/cgroup") / own[""].lstrip("/")
-                if {"memory", "pids"} <= set((parent / "cgroup.subtree_control").read_text().split()):
-                    folder = parent / name
-                    folder.mkdir()
-                    self.folders = {"memory": folder, "pids": folder}
-                    (folder / "memory.max").write_text(str(memory))
-                    (folder / "memory.swap.max").write_text("0")
-            else:  # v1: one hierarchy per controller
-                for controller in ("memory", "pids"):
-                    folder = Path("/sys/fs/cgroup") / controller / own[controller].lstrip("/") / name
-                    folder.mkdir()
-                    self.folders[controller] = folder
+            parents = self.parents()
+            self.folders = {controller: parent / name for controller, parent in parents.items()}
+            for folder in set(self.folders.values()):
+                folder.mkdir()
+            if len(set(self.folders.values())) == 1:  # v2
+                (self.folders["memory"] / "memory.max").write_text(str(memory))
+                (self.folders["memory"] / "memory.swap.max").write_text("0")
+            else:  # v1
                 (self.folders["memory"] / "memory.limit_in_bytes").write_text(str(memory))
                 swap = self.folders["memory"] / "memory.memsw.limit_in_bytes"
                 if swap.exists():
@@ -116,6 +138,21 @@ class Cgroups:
             (self.folders["pids"] / "pids.max").write_text(str(processes))
         except (OSError, KeyError):
             self.remove()
+
+    @staticmethod
+    def parents():
+        """{controller: the cgroup folder the kernels' cgroups are made in} for memory and pids: the grader's own
+        cgroup (cgroup v1, or v2 with both controllers delegated); {} where there is none to use."""
+        try:
+            own = dict(line.split(":", 2)[1:] for line in Path("/proc/self/cgroup").read_text().splitlines())
+            if Path("/sys/fs/cgroup/cgroup.controllers").exists():  # v2: one hierarchy
+                parent = Path("/sys/fs/cgroup") / own[""].lstrip("/")
+                delegated = {"memory", "pids"} <= set((parent / "cgroup.subtree_control").read_text().split())
+                return {"memory": parent, "pids": parent} if delegated else {}
+            return {controller: Path("/sys/fs/cgroup") / controller / own[controller].lstrip("/")
+                    for controller in ("memory", "pids")}  # v1: one hierarchy per controller
+        except (OSError, KeyError):
+            return {}
 
     def join(self):
         """Put the calling process into the cgroups (run in the child, before exec)."""
@@ -147,17 +184,22 @@ class Cgroups:
     def remove(self):
         """Kill what is left in the cgroups and remove them, once the killed processes are gone."""
         for folder in set(self.folders.values()):
-            for _ in range(100):
-                try:
-                    for pid in (folder / "cgroup.procs").read_text().split():
-                        os.kill(int(pid), signal.SIGKILL)
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:  # EBUSY: a process is still exiting
-                    time.sleep(0.02)
+            self.remove_folder(folder)
         self.folders = {}
+
+    @staticmethod
+    def remove_folder(folder):
+        """Kill the processes of the cgroup ``folder`` and remove it, once they are gone."""
+        for _ in range(100):
+            try:
+                for pid in (folder / "cgroup.procs").read_text().split():
+                    os.kill(int(pid), signal.SIGKILL)
+                folder.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:  # EBUSY: a process is still exiting
+                time.sleep(0.02)
 
 
 class SandboxProvisioner(LocalProvisioner):
@@ -200,7 +242,8 @@ class SandboxProvisioner(LocalProvisioner):
         if previous and previous.name.startswith(PREFIX) and previous.is_dir():  # a restart: the client stays
             self.private = previous
         else:
-            self.private = Path(tempfile.mkdtemp(prefix=PREFIX, dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+            sweep()
+            self.private = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=private_parent()))
             self.private.chmod(0o711)  # the grader's: the kernel cannot put a link in place of its files
             (self.private / "sockets").mkdir()
             (self.private / "records.jsonl").touch(mode=0o600)

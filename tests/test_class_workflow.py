@@ -17,6 +17,7 @@ import pytest
 from conftest import ROOT, class_environment
 
 from autograder.demo import submission
+from autograder.sandbox import PREFIX, Cgroups, grader_gone, private_parent
 
 CHAPTER, NOTEBOOK = "01_losses", "losses.ipynb"
 
@@ -104,6 +105,9 @@ def test_a_submission_over_budget_is_stopped_with_its_kernel_and_tried_again_nex
                                                    or "/trainlab-dask-" in str(p.info["cwd"]))
             and p.info["status"] != psutil.STATUS_ZOMBIE]  # nbgrader runs kernels in a Dask worker's folder
     assert not left, f"kernels left running: {left}"
+    behind = [path for parent in {private_parent(), *Cgroups.parents().values()} for path in parent.glob(f"{PREFIX}*")
+              if grader_gone(path.name)]
+    assert not behind, f"the killed grader's kernel left its private folder or cgroups: {behind}"
 
     again = autograde(class_dir, "--budget", "5")  # not skipped: only graded submissions are
     assert "unchanged" not in again.stdout and "01_losses slow: over budget after 5" in again.stdout

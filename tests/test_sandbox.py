@@ -4,6 +4,8 @@ Python afresh, and kernels the zygote forks (autograder/zygote.py), each test fo
 import json
 import os
 import secrets
+import subprocess
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,7 +15,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from autograder import zygote
-from autograder.sandbox import kernel_environment
+from autograder.sandbox import Cgroups, kernel_environment
 from autograder.zygote import ZygoteKernel
 from conftest import ROOT
 
@@ -181,6 +183,30 @@ def _cmdline(process):
         return (process / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+GRADER = """import sys
+from jupyter_client.manager import KernelManager
+km = KernelManager(kernel_name="python3")
+km.kernel_spec.metadata["kernel_provisioner"] = {"provisioner_name": "trainlab-sandbox", "config": {}}
+km.start_kernel(cwd=sys.argv[1])
+print(km.provisioner.private, *sorted(set(km.provisioner.cgroups.folders.values())), flush=True)
+sys.stdin.read()
+"""
+
+
+def test_what_a_killed_grader_left_is_removed_when_the_next_kernel_starts(tmp_path):
+    """A grader killed by its budget (SIGKILL) never cleans up: its kernel's private folder and cgroups go when any
+    grader starts its next kernel."""
+    grader = subprocess.Popen([sys.executable, "-c", GRADER, str(tmp_path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    left = [Path(path) for path in grader.stdout.readline().split()]
+    grader.kill()
+    grader.wait()
+    assert len(left) == 1 + len(set(Cgroups.parents().values())), left  # the private folder and the cgroups
+    assert all(path.is_dir() for path in left), left
+    start(tmp_path).stop()
+    assert not [path for path in left if path.exists()]
 
 
 @pytest.mark.parametrize("why", ["gone", "another environment"])

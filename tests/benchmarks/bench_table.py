@@ -55,6 +55,12 @@ def autograde_rows(record):
              f"scores identical: {'yes' if record['dask_scores_identical'] else 'NO'}")] if "dask_s" in record else [])
 
 
+def profile_rows(record):
+    graded = f"{record['students']} students of {record['chapter']}"
+    return [(f"grading CPU per notebook, {what}", duration(seconds / record["notebooks"]),
+             f"{seconds:.1f} CPU-s in all, {graded}") for what, seconds in record["cpu_s"].items()]
+
+
 # record name, its rows, what the table says without it
 SECTIONS = [
     ("notebooks", notebook_rows, "solution notebooks", "`python tests/benchmarks/bench_notebooks.py`"),
@@ -63,6 +69,8 @@ SECTIONS = [
     ("suite", suite_rows, "test suite, wall time", "`make test`"),
     ("autograde", autograde_rows, "autograde, serial vs parallel",
      "`make bench` (40 students: 45-60 min) or `python tests/benchmarks/bench_autograde.py --students 2`"),
+    ("grading_profile", profile_rows, "grading CPU per notebook",
+     "`make bench` or `python tests/benchmarks/bench_grading_profile.py --students 2`"),
 ]
 
 

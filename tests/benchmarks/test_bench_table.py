@@ -15,6 +15,9 @@ RECORDS = {
                   "parallel_s_per_notebook": 10.0, "ratio": 2.5, "scores_identical": True,
                   "dask_workers": 2, "dask_s": 50.0, "dask_s_per_notebook": 12.5, "dask_ratio": 2.0,
                   "dask_scores_identical": True},
+    "grading_profile": {"chapter": "01_losses", "students": 2, "notebooks": 4, "serial_wall_s": 20.0,
+                        "parallel_wall_s": 8.0, "cpu_s": {"serial nbgrader: everything": 18.0,
+                                                          "make autograde: everything": 6.0}},
 }
 
 
@@ -44,6 +47,9 @@ def test_each_record_is_shown_with_its_figures_and_date(tmp_path):
     assert "40.0 s" in parallel and "2.50x" in parallel and "scores identical: yes" in parallel
     dask = line(table, "autograde 2 students x 2 chapters = 4 notebooks, 2 Dask workers")
     assert "50.0 s" in dask and "2.00x" in dask and "scores identical: yes" in dask
+    serial = line(table, "grading CPU per notebook, serial nbgrader: everything")
+    assert "4.5 s" in serial and "18.0 CPU-s in all, 2 students of 01_losses" in serial
+    assert "1.5 s" in line(table, "grading CPU per notebook, make autograde: everything")
 
 
 def test_a_missing_record_names_the_command_that_makes_it(tmp_path):
@@ -52,4 +58,5 @@ def test_a_missing_record_names_the_command_that_makes_it(tmp_path):
     assert "no record: run `make test`" in line(table, "test suite, wall time")
     assert "bench_autograde.py --students 2" in line(table, "autograde, serial vs parallel")
     assert "bench_widget.py" in line(table, "race widget")
+    assert "bench_grading_profile.py" in line(table, "grading CPU per notebook")
     assert "no record" not in line(table, "import trainlab, fresh interpreter")
