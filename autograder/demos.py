@@ -20,6 +20,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 TAG = "skip-when-grading"
+BUILTINS = frozenset(dir(builtins))
 
 
 def bound(tree):
@@ -56,7 +57,7 @@ def changed(tree):
 def used(tree):
     """Names a cell reads that it does not bind itself (at any depth), builtins aside."""
     read = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-    return read - bound(tree) - set(dir(builtins))
+    return read - bound(tree) - BUILTINS
 
 
 def parsed(cell):
@@ -71,12 +72,10 @@ def parsed(cell):
             return None
 
 
-def needs(later, made):
-    """The names of ``made`` that cell ``later`` uses or changes (all of them if it is no Python)."""
-    tree = parsed(later)
-    if tree is None:
-        return set(made)
-    return made & (used(tree) | (changed(tree) - bound(tree)))
+def wanted(cell):
+    """The names a cell uses, or changes without binding them; None if it is no Python (it may want any)."""
+    tree = parsed(cell)
+    return None if tree is None else used(tree) | (changed(tree) - bound(tree))
 
 
 def needed_from_skipped(nb, skipped=None):
@@ -84,13 +83,14 @@ def needed_from_skipped(nb, skipped=None):
     skipped: the indices of the skipped cells (default: the cells tagged TAG)."""
     if skipped is None:
         skipped = {number for number, cell in enumerate(nb.cells) if TAG in cell.metadata.get("tags", [])}
-    code = [number for number, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    running = {number: wanted(cell) for number, cell in enumerate(nb.cells)
+               if cell.cell_type == "code" and number not in skipped}
     problems = []
     for number in sorted(skipped):
         tree = parsed(nb.cells[number])
         made = bound(tree) | changed(tree) if tree is not None else set()
-        for later in (n for n in code if n > number and n not in skipped):
-            names = needs(nb.cells[later], made)
+        for later in sorted(n for n in running if n > number):
+            names = set(made) if running[later] is None else made & running[later]
             if names:
                 problems.append((number, later, sorted(names)))
     return problems

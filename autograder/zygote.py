@@ -43,9 +43,11 @@ import time
 from pathlib import Path
 
 # What every graded kernel imports, torch before trainlab.records (which keeps torch's functions once imported).
+# torch._dynamo: torch.optim's first optimizer imports it, about 1 CPU-s in a kernel (chapters 2 to 6 use optimizers).
 PRELOADED = ("ipykernel.kernelapp", "IPython", "numpy", "numpy.testing", "torch", "torch.nn.functional",
-             "torch.testing", "matplotlib", "matplotlib.pyplot", "sklearn.datasets", "sklearn.linear_model",
-             "sklearn.metrics", "trainlab", "trainlab.records", "trainlab.data", "trainlab.gradcheck")
+             "torch.testing", "torch._dynamo", "matplotlib", "matplotlib.pyplot", "sklearn.datasets",
+             "sklearn.linear_model", "sklearn.metrics", "trainlab", "trainlab.records", "trainlab.data",
+             "trainlab.gradcheck")
 NAMESPACES = ("ipc", "uts", "net", "pid", "mnt")  # entered by the helper, the mount namespace last
 INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel sets before any cell imports matplotlib
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 1, 4, 24, 38, 47
@@ -86,7 +88,7 @@ def serve(path):
     priority = os.getpriority(os.PRIO_PROCESS, 0)
     os.setpriority(os.PRIO_PROCESS, 0, priority - 5)  # every kernel waits for these imports: first in line
     with tempfile.TemporaryDirectory(prefix="trainlab-zygote-") as folder:  # not the kernels' home on this machine
-        os.environ.update(MPLCONFIGDIR=folder, MPLBACKEND=INLINE)
+        os.environ.update(MPLCONFIGDIR=folder, MPLBACKEND=INLINE, TORCHINDUCTOR_CACHE_DIR=folder)
         for name in PRELOADED:
             __import__(name)
     os.environ.clear()

@@ -44,7 +44,12 @@ class Accounts:
 
     def close(self):
         for folder in self.folders.values():
-            folder.rmdir()
+            for _ in range(250):  # the last processes may still be exiting
+                try:
+                    folder.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.02)
 
 
 def own_seconds(process):
