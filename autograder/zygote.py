@@ -29,6 +29,7 @@ preloaded: the kernel imports them.
 
 import contextlib
 import ctypes
+import gc
 import json
 import os
 import resource
@@ -94,6 +95,8 @@ def serve(path):
     os.environ.clear()
     os.environ.update(environment)
     os.setpriority(os.PRIO_PROCESS, 0, priority)  # which the kernels inherit
+    gc.collect()
+    gc.freeze()  # a kernel's garbage collector leaves the imported objects alone: no scans, no copied pages
     assert len(os.listdir("/proc/self/task")) == 1, "a preloaded module started a thread: forks are not safe"
     last_capability = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # helpers are reaped by the Linux kernel

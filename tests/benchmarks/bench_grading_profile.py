@@ -34,13 +34,18 @@ class Accounts:
             sys.exit(f"no cpuacct cgroup at {CPUACCT} (cgroup v1) to account CPU time in; run as root on such a machine")
         self.folders = {part: CPUACCT / f"{prefix}-{part}" for part in parts}
         for folder in self.folders.values():
-            folder.mkdir(exist_ok=True)
+            folder.mkdir(exist_ok=True)  # one an interrupted run left counts on from its figure:
+        self.start = {part: self.usage(part) for part in parts}
 
     def move(self, pid, part):
         (self.folders[part] / "cgroup.procs").write_text(str(pid))
 
-    def seconds(self, part):
+    def usage(self, part):
         return int((self.folders[part] / "cpuacct.usage").read_text()) / 1e9
+
+    def seconds(self, part):
+        """CPU-seconds the processes of ``part`` used since these cgroups were made."""
+        return self.usage(part) - self.start[part]
 
     def close(self):
         for folder in self.folders.values():
