@@ -58,7 +58,7 @@ test: install  ## the whole test suite but the hub's (make test-hub)
 	$(call install_debian_packages,$(TEST_PACKAGES))
 	pytest --ignore=tests/browser/test_hub.py --durations=25
 
-bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, grading STUDENTS (40; 0 skips it, else about an hour); one table at the end
+bench: install  ## timings: notebooks, import, widgets, chapter 4's engines, grading STUDENTS (40; 0 skips it, else about half an hour) and its CPU profile; one table at the end
 	python tests/benchmarks/bench_notebooks.py
 	python tests/benchmarks/bench_import.py
 	python tests/benchmarks/bench_widget.py

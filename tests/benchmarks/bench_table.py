@@ -68,7 +68,7 @@ SECTIONS = [
     ("import", import_rows, "import trainlab", "`python tests/benchmarks/bench_import.py`"),
     ("suite", suite_rows, "test suite, wall time", "`make test`"),
     ("autograde", autograde_rows, "autograde, serial vs parallel",
-     "`make bench` (40 students: 45-60 min) or `python tests/benchmarks/bench_autograde.py --students 2`"),
+     "`make bench` (40 students: about 25 min) or `python tests/benchmarks/bench_autograde.py --students 2`"),
     ("grading_profile", profile_rows, "grading CPU per notebook",
      "`make bench` or `python tests/benchmarks/bench_grading_profile.py --students 2`"),
 ]
