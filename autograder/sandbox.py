@@ -121,13 +121,11 @@ class Cgroups:
     """A memory and a pids cgroup of the kernel's own, where the grader may make them (else empty)."""
 
     def __init__(self, name, memory, processes):
-        self.folders = {}
+        self.folders = {controller: parent / name for controller, parent in self.parents().items()}
         try:
-            parents = self.parents()
-            self.folders = {controller: parent / name for controller, parent in parents.items()}
             for folder in set(self.folders.values()):
                 folder.mkdir()
-            if len(set(self.folders.values())) == 1:  # v2
+            if self.folders["memory"] == self.folders["pids"]:  # v2
                 (self.folders["memory"] / "memory.max").write_text(str(memory))
                 (self.folders["memory"] / "memory.swap.max").write_text("0")
             else:  # v1
