@@ -175,7 +175,8 @@ def test_consecutive_kernels_share_nothing(mode, tmp_path):
     left, processes = out.splitlines()
     assert left == "[] False"
     assert seconds not in processes
-    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _cmdline(p) == f"sleep\0{seconds}\0".encode()]
+    leftover = f"sleep\0{seconds}\0".encode()
+    assert not [p for p in Path("/proc").iterdir() if p.name.isdigit() and _cmdline(p) == leftover]
 
 
 def _cmdline(process):

@@ -23,7 +23,6 @@ from bench_autograde import environment, make_class
 from timing import ROOT, save_record
 
 CPUACCT = Path("/sys/fs/cgroup/cpuacct")
-TICK = 100  # clock ticks per second of /proc/<pid>/stat (USER_HZ)
 
 
 class Accounts:
@@ -31,11 +30,12 @@ class Accounts:
 
     def __init__(self, prefix, parts):
         if not (CPUACCT / "cpuacct.usage").exists():
-            sys.exit(f"no cpuacct cgroup at {CPUACCT} (cgroup v1) to account CPU time in; run as root on such a machine")
+            sys.exit(f"no cpuacct cgroup at {CPUACCT} (cgroup v1) to account CPU time in: run as root on such "
+                     "a machine")
         self.folders = {part: CPUACCT / f"{prefix}-{part}" for part in parts}
         for folder in self.folders.values():
-            folder.mkdir(exist_ok=True)  # one an interrupted run left counts on from its figure:
-        self.start = {part: self.usage(part) for part in parts}
+            folder.mkdir(exist_ok=True)
+        self.start = {part: self.usage(part) for part in parts}  # one an interrupted run left keeps its count
 
     def move(self, pid, part):
         (self.folders[part] / "cgroup.procs").write_text(str(pid))
@@ -93,7 +93,8 @@ def accounted(command, class_dir, accounts, parts=False):
     own, stop = {}, threading.Event()
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=environment(class_dir), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, preexec_fn=lambda: accounts.move(os.getpid(), "coordinator"))
+                               stderr=subprocess.DEVNULL,
+                               preexec_fn=lambda: accounts.move(os.getpid(), "coordinator"))
     watcher = threading.Thread(target=sort_children, args=(psutil.Process(process.pid), accounts, own, stop))
     if parts:
         watcher.start()
